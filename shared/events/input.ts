@@ -1,0 +1,52 @@
+import { z } from "zod";
+import type { EventRegistry } from "./registry.ts";
+import type { Rejection } from "./validate.ts";
+
+/**
+ * What an outside client (`tyrsim inject`, any NATS client, a test) publishes to feed a run: an
+ * event type and payload, optionally a virtual time. The runtime gives it its place in the
+ * canonical order and logs it, so replay re-feeds it exactly.
+ */
+export const InputMessageSchema = z.object({
+  type: z.string().min(1),
+  payload: z.unknown(),
+  /** Earliest virtual time to deliver at; default: the next instant. */
+  atNs: z.number().int().nonnegative().optional(),
+});
+
+/** A validated input. */
+export type InputMessage = z.infer<typeof InputMessageSchema>;
+
+const decoder = new TextDecoder();
+
+/** Decode and validate an input message received on `subject`; never throws. */
+export function decodeInput(
+  raw: unknown,
+  subject: string,
+  registry: EventRegistry,
+): { ok: true; input: InputMessage } | { ok: false; rejection: Rejection } {
+  const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? decoder.decode(raw) : undefined;
+  const excerpt = (text ?? JSON.stringify(raw) ?? "").slice(0, 160);
+  const reject = (field: string, reason: string) => ({ ok: false as const, rejection: { subject, field, reason, excerpt } });
+  let value: unknown = raw;
+  if (text !== undefined) {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return reject("(json)", `not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const msg = InputMessageSchema.safeParse(value);
+  if (!msg.success) {
+    const issue = msg.error.issues[0];
+    return reject(issue?.path.map(String).join(".") || "(message)", issue?.message ?? "invalid");
+  }
+  const def = registry.get(msg.data.type);
+  if (def === undefined) return reject("type", `unknown event type '${msg.data.type}'`);
+  const payload = def.payload.safeParse(msg.data.payload);
+  if (!payload.success) {
+    const issue = payload.error.issues[0];
+    return reject(["payload", ...(issue?.path.map(String) ?? [])].join("."), issue?.message ?? "invalid");
+  }
+  return { ok: true, input: { ...msg.data, payload: payload.data } };
+}

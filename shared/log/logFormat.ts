@@ -1,0 +1,49 @@
+import { z } from "zod";
+import type { Envelope } from "../events/envelope.ts";
+
+/** Version of the log format; bumped when a reader of the old format could misread the new one. */
+export const LOG_FORMAT = 1;
+
+/**
+ * The first record of every log: everything needed to replay the run from the log alone — the
+ * scenario's text, the seed, the GPU model and the tool version.
+ */
+export const LogHeaderSchema = z.object({
+  format: z.literal("tyrsim-log"),
+  version: z.literal(LOG_FORMAT),
+  tool: z.string(),
+  run: z.string(),
+  seed: z.number().int(),
+  model: z.string(),
+  scenario: z.object({
+    /** File name the scenario was loaded from (informational; replay uses `text`). */
+    file: z.string(),
+    /** The scenario's YAML text, verbatim. */
+    text: z.string(),
+  }),
+});
+
+/** The run header, first line of a JSON-lines log and first message of a JetStream run. */
+export type LogHeader = z.infer<typeof LogHeaderSchema>;
+
+/** Where a runtime appends the events it delivers, in canonical order. */
+export interface LogSink {
+  /** Record the run header; called once, before any event. */
+  writeHeader(header: LogHeader): void;
+  /** Append one delivered event (its `seq` is already set). */
+  append(event: Envelope): void;
+  /** Make everything appended so far durable, then release resources. */
+  close(): Promise<void>;
+}
+
+/** A log read back: its header, then its events in order, streamed (never loaded whole). */
+export interface LogSource {
+  readonly header: LogHeader;
+  events(): AsyncIterable<Envelope>;
+  close(): Promise<void>;
+}
+
+/** Canonical one-line text of an event in a JSON-lines log (what digests and byte comparisons use). */
+export function eventLine(e: Envelope): string {
+  return JSON.stringify(e);
+}

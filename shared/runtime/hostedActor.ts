@@ -1,0 +1,117 @@
+import type { ActorBehaviour, ActorContext, ActorSpec, PublishOptions } from "../actor/actor.ts";
+import type { Envelope } from "../events/envelope.ts";
+import type { EventDef, PayloadOf } from "../events/registry.ts";
+import type { Prng } from "../random/prng.ts";
+import { HrTimer, type HrTimerRestart, type TimerBase } from "../time/hrtimer.ts";
+import type { Draft } from "./draft.ts";
+
+/** What a hosted actor needs from whichever runtime hosts it. */
+export interface ActorHostServices {
+  readonly run: string;
+  nowNs(): number;
+  /** Queue an event draft for canonical delivery. */
+  enqueueEvent(draft: Draft): void;
+  /** Queue a timer expiry at its canonical key. */
+  enqueueTimer(key: { timeNs: number; depth: number; source: string; n: number }, fire: () => void): void;
+  /** Full subject for a path inside the run. */
+  subject(path: string): string;
+  /** Record that the actor threw while handling `cause` (an event id, or the timer's name). */
+  reportFailure(actor: string, cause: string, error: string): void;
+}
+
+/**
+ * One actor inside a runtime: it implements the actor's context (publish, timers, PRNG, time),
+ * numbers everything the actor schedules with its own counter, and tracks the event being handled
+ * so that publications carry their cause and causal depth.
+ */
+export class HostedActor implements ActorContext, TimerBase {
+  readonly name: string;
+  readonly run: string;
+  readonly behaviour: ActorBehaviour;
+  private counter = 0;
+  private cause: { id: string | null; depth: number } = { id: null, depth: -1 };
+  private lastSeq = -1;
+
+  constructor(
+    readonly spec: ActorSpec,
+    readonly rng: Prng,
+    private readonly host: ActorHostServices,
+  ) {
+    this.name = spec.name;
+    this.run = host.run;
+    this.behaviour = spec.create(this);
+  }
+
+  nowNs(): number {
+    return this.host.nowNs();
+  }
+
+  publish<D extends EventDef>(def: D, path: string, payload: PayloadOf<D>, opts?: PublishOptions): string {
+    const delay = opts?.delayNs ?? 0;
+    const n = this.counter++;
+    const id = `${this.name}:${n}`;
+    this.host.enqueueEvent({
+      id,
+      timeNs: this.host.nowNs() + delay,
+      depth: delay === 0 ? this.cause.depth + 1 : 0,
+      source: this.name,
+      n,
+      subject: this.host.subject(path),
+      type: def.type,
+      cause: this.cause.id,
+      payload,
+    });
+    return id;
+  }
+
+  timer(name: string, handler: (t: HrTimer) => HrTimerRestart): HrTimer {
+    return new HrTimer(this, `${this.name}/${name}`, handler);
+  }
+
+  /** TimerBase: queue an expiry at this actor's next counter value, remembering the arming cause. */
+  enqueue(timer: HrTimer, expiresNs: number, generation: number): void {
+    const armedBy = this.cause.id;
+    this.host.enqueueTimer({ timeNs: expiresNs, depth: 0, source: this.name, n: this.counter++ }, () => {
+      this.withCause(armedBy, 0, () => {
+        try {
+          timer.expire(generation);
+        } catch (e) {
+          this.host.reportFailure(this.name, timer.name, describeError(e));
+        }
+      });
+    });
+  }
+
+  /**
+   * Deliver one event to the behaviour, once even when several of the actor's patterns match it.
+   * Returns the error message when the handler threw (the runtime records it), else undefined.
+   */
+  deliver(event: Envelope): string | undefined {
+    if (event.seq <= this.lastSeq) return undefined;
+    this.lastSeq = event.seq;
+    let failure: string | undefined;
+    this.withCause(event.id, event.depth, () => {
+      try {
+        this.behaviour.handle(event);
+      } catch (e) {
+        failure = describeError(e);
+      }
+    });
+    return failure;
+  }
+
+  private withCause(id: string | null, depth: number, fn: () => void): void {
+    const saved = this.cause;
+    this.cause = { id, depth };
+    try {
+      fn();
+    } finally {
+      this.cause = saved;
+    }
+  }
+}
+
+/** One line naming an error thrown by actor code. */
+function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
