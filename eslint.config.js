@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["services/**/*.ts", "shared/**/*.ts"],
+    files: ["services/**/*.ts", "shared/**/*.ts", "runtime/**/*.ts"],
     ignores: ["**/main.ts", "**/*.test.ts", "shared/bus/nats*.ts", "shared/log/jetstream*.ts", "shared/process/**"],
     rules: determinism,
   },

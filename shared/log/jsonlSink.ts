@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Envelope } from "../events/envelope.ts";
+import { LogDigest } from "./digest.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 
 /** Bytes buffered before a write; batching lines is what makes the log cheap (see bench/). */
@@ -15,6 +16,8 @@ export class JsonlLogSink implements LogSink {
   private buffer: string[] = [];
   private chars = 0;
   private closed = false;
+  /** Digest of the event lines written, computed on the way (no second pass over the file). */
+  readonly digest = new LogDigest();
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -26,7 +29,9 @@ export class JsonlLogSink implements LogSink {
   }
 
   append(event: Envelope): void {
-    this.push(eventLine(event));
+    const line = eventLine(event);
+    this.digest.addLine(line);
+    this.push(line);
   }
 
   private push(line: string): void {

@@ -63,6 +63,7 @@ export class Simulation {
   private readonly delivered$ = new Subject<Envelope>();
   private readonly subscriptions: Subscription[] = [];
   private seq = 0;
+  private stopped = false;
 
   constructor(private readonly opts: SimulationOptions) {
     this.prng = createPrng(opts.seed);
@@ -153,20 +154,26 @@ export class Simulation {
     const untilSeq = bounds.untilSeq ?? Number.POSITIVE_INFINITY;
     const every = bounds.progressEvery ?? 65536;
     let nextProgress = this.seq + every;
-    while (this.seq <= untilSeq && this.scheduler.step(untilNs)) {
+    while (!this.stopped && this.seq <= untilSeq && this.scheduler.step(untilNs)) {
       if (bounds.onProgress !== undefined && this.seq >= nextProgress) {
         bounds.onProgress(this.scheduler.nowNs, this.seq);
         nextProgress = this.seq + every;
       }
     }
-    if (this.seq > untilSeq) return { reason: "until", endTimeNs: this.scheduler.nowNs, events: this.seq };
+    if (this.stopped || this.seq > untilSeq) return { reason: "until", endTimeNs: this.scheduler.nowNs, events: this.seq };
     const reason = this.scheduler.pending === 0 ? "idle" : "duration";
-    if (reason === "duration") this.scheduler.advanceTo(untilNs);
+    // A bounded run always ends at its bound, idle or not, so its virtual length is the scenario's.
+    if (Number.isFinite(untilNs)) this.scheduler.advanceTo(untilNs);
     const endTimeNs = this.scheduler.nowNs;
     this.inputRaw(INPUT_SOURCES.runtime, RunEnded.type, "sys.run.ended", { reason, events: this.seq + 1 }, endTimeNs);
     // Deliver RunEnded and whatever it triggers within the same instant.
-    while (this.seq <= untilSeq && this.scheduler.step(endTimeNs));
+    while (!this.stopped && this.seq <= untilSeq && this.scheduler.step(endTimeNs));
     return { reason, endTimeNs, events: this.seq };
+  }
+
+  /** Stop the run after the event being delivered (replay uses it at the first divergence). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Stop listening and close the log. */

@@ -1,0 +1,56 @@
+import { formatNs } from "../../shared/scenario/duration.ts";
+import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
+import { runEmbedded, type RunSummary } from "../../runtime/embeddedRun.ts";
+import { createCatalogue } from "../../services/catalogue.ts";
+import { createProgress } from "../progress.ts";
+import { wallClock } from "../wallClock.ts";
+
+/** Options of `tyrsim run`. */
+export interface RunCommandOptions {
+  readonly seed?: number;
+  readonly out?: string;
+  readonly json?: boolean;
+}
+
+/** `tyrsim run <scenario>`: run on the embedded runtime, print a summary (or JSON), write the run folder. */
+export async function runCommand(file: string, opts: RunCommandOptions): Promise<number> {
+  const loaded = loadScenarioFile(file, createCatalogue());
+  const progress = createProgress(`run ${loaded.scenario.name}`, loaded.scenario.duration);
+  const started = wallClock();
+  const summary = await runEmbedded({
+    loaded,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.out !== undefined ? { outDir: opts.out } : {}),
+    onProgress: (t, n) => progress.update(t, n),
+  });
+  progress.stop();
+  const wallMs = wallClock() - started;
+  if (opts.json === true) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+  } else {
+    process.stdout.write(formatSummary(summary, wallMs));
+  }
+  return summary.actorFailures > 0 ? 1 : 0;
+}
+
+/** The human summary of a run. */
+export function formatSummary(s: RunSummary, wallMs: number): string {
+  const rate = wallMs > 0 ? Math.round((s.events / wallMs) * 1000) : 0;
+  const speed = wallMs > 0 ? (s.virtualTimeNs / 1e6 / wallMs).toFixed(1) : "∞";
+  const top = Object.entries(s.eventsByType)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 8)
+    .map(([t, n]) => `    ${t.padEnd(28)} ${n}`)
+    .join("\n");
+  return [
+    `tyrsim run ${s.run}  (scenario ${s.scenario}, seed ${s.seed}, model ${s.model})`,
+    `  ended:        ${s.reason} at ${formatNs(s.virtualTimeNs)} virtual`,
+    `  events:       ${s.events} (${rate}/s, ${speed}× real time, ${wallMs.toFixed(0)} ms wall)`,
+    `  digest:       ${s.digest}`,
+    `  log:          ${s.log}`,
+    `  rejected:     ${s.rejected}   actor failures: ${s.actorFailures}`,
+    `  by type:`,
+    top,
+    "",
+  ].join("\n");
+}

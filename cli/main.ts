@@ -1,0 +1,73 @@
+import { Command, InvalidArgumentError } from "commander";
+import { ScenarioError } from "../shared/scenario/loadScenario.ts";
+import { LogFormatError } from "../shared/log/jsonlLog.ts";
+import { TOOL_VERSION } from "../runtime/toolVersion.ts";
+import { runCommand } from "./commands/runCommand.ts";
+import { replayCommand } from "./commands/replayCommand.ts";
+import { tailCommand } from "./commands/tailCommand.ts";
+
+function integer(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Run a command body and turn known user errors into a one-line message and exit code 2. */
+async function guarded(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof LogFormatError) {
+      process.stderr.write(`tyrsim: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+}
+
+const program = new Command()
+  .name("tyrsim")
+  .description("Event-sourced simulator of an Arm Mali CSF GPU and the Tyr/Panthor driver stack")
+  .version(TOOL_VERSION)
+  .showHelpAfterError();
+
+program
+  .command("run")
+  .description("run a scenario on the embedded runtime; writes DIR/events.jsonl and DIR/summary.json")
+  .argument("<scenario>", "scenario YAML file, e.g. scenarios/boot.yaml")
+  .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
+  .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
+  .option("--json", "print the summary as JSON")
+  .action((file: string, opts: { seed?: number; out?: string; json?: boolean }) => guarded(() => runCommand(file, opts)));
+
+program
+  .command("replay")
+  .description("re-run a log from its own inputs; exit 0 if identical, 1 with the first divergence")
+  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl)")
+  .option("--until <seq>", "stop after event SEQ and print every actor's state", integer("--until"))
+  .option("--json", "print the result as JSON")
+  .action((log: string, opts: { until?: number; json?: boolean }) => guarded(() => replayCommand(log, opts)));
+
+program
+  .command("tail")
+  .description("print a log's events, or follow a live run on NATS, filtered by subject, type, source")
+  .argument("[log]", "a JSON-lines log (omit with --nats)")
+  .argument("[subject]", "subject filter with NATS wildcards, full or relative to the run (gpu0.pwr.>)")
+  .option("--nats <url>", "follow a live run on this NATS server instead of reading a file")
+  .option("--run <id>", "with --nats: the run to follow (default: every run)")
+  .option("--type <type>", "only events of this type (repeatable)", collect)
+  .option("--source <actor>", "only events from this actor (or its children)")
+  .option("--limit <n>", "stop after N events", integer("--limit"))
+  .option("--json", "print events as JSON lines")
+  .action((log: string | undefined, subject: string | undefined, opts: { nats?: string; run?: string; type?: string[]; source?: string; limit?: number; json?: boolean }) => {
+    // With --nats the first positional is the subject.
+    const [file, subj] = opts.nats !== undefined ? [undefined, log] : [log, subject];
+    return guarded(() => tailCommand(file, subj, opts));
+  });
+
+await program.parseAsync(process.argv);

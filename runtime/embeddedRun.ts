@@ -1,0 +1,127 @@
+import { join } from "node:path";
+import { writeFileSync, mkdirSync } from "node:fs";
+import type { Transport } from "../shared/bus/transport.ts";
+import type { EventRegistry } from "../shared/events/registry.ts";
+import { loadGpuModel } from "../shared/gpu/loadModel.ts";
+import type { GpuModel } from "../shared/gpu/model.ts";
+import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
+import { LOG_FORMAT, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
+import { Simulation, INPUT_SOURCES, type RunOutcome } from "../shared/runtime/simulation.ts";
+import type { LoadedScenario } from "../shared/scenario/loadScenario.ts";
+import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
+import { createCatalogue } from "../services/catalogue.ts";
+import { buildWorld } from "../services/world.ts";
+import { TOOL_VERSION } from "./toolVersion.ts";
+
+/** The run id of a scenario and seed: deterministic, so two runs of the same pair name their subjects alike. */
+export const runIdOf = (scenario: Scenario, seed: number): string => `${scenario.name}-${seed}`;
+
+/** The header a run's log opens with. */
+export function headerOf(loaded: LoadedScenario, seed: number): LogHeader {
+  return {
+    format: "tyrsim-log",
+    version: LOG_FORMAT,
+    tool: TOOL_VERSION,
+    run: runIdOf(loaded.scenario, seed),
+    seed,
+    model: loaded.scenario.model,
+    scenario: { file: loaded.file, text: loaded.text },
+  };
+}
+
+/** Everything needed to set a simulation up: the scenario, seed, sink and (optionally) transport. */
+export interface SetupOptions {
+  readonly loaded: LoadedScenario;
+  readonly seed: number;
+  readonly sink: LogSink;
+  readonly registry?: EventRegistry;
+  readonly transport?: Transport;
+  readonly acceptInputs?: boolean;
+  readonly model?: GpuModel;
+}
+
+/**
+ * Build a simulation of a scenario: header written, the world's actors hosted, the scenario's steps
+ * queued as inputs. Shared by `tyrsim run`, replay, tests and benchmarks so they cannot drift apart.
+ */
+export function setUpSimulation(opts: SetupOptions): Simulation {
+  const { scenario } = opts.loaded;
+  const registry = opts.registry ?? createCatalogue();
+  const model = opts.model ?? loadGpuModel(scenario.model);
+  const sim = new Simulation({
+    run: runIdOf(scenario, opts.seed),
+    seed: opts.seed,
+    registry,
+    sink: opts.sink,
+    ...(opts.transport !== undefined ? { transport: opts.transport } : {}),
+    acceptInputs: opts.acceptInputs ?? false,
+  });
+  opts.sink.writeHeader(headerOf(opts.loaded, opts.seed));
+  for (const actor of buildWorld(scenario, model)) sim.addActor(actor);
+  for (const step of scenario.steps) sim.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, step.at);
+  return sim;
+}
+
+/** The machine-readable outcome of a run (`summary.json`): deterministic, no wall-clock figures. */
+export interface RunSummary {
+  readonly run: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly model: string;
+  readonly reason: RunOutcome["reason"];
+  readonly virtualTimeNs: number;
+  readonly events: number;
+  readonly digest: string;
+  readonly log: string;
+  readonly eventsByType: Readonly<Record<string, number>>;
+  readonly rejected: number;
+  readonly actorFailures: number;
+  readonly actors: Readonly<Record<string, unknown>>;
+}
+
+/** Options of an embedded run. */
+export interface EmbeddedRunOptions {
+  readonly loaded: LoadedScenario;
+  readonly seed?: number;
+  /** Run folder; default `runs/<scenario>-<seed>`. */
+  readonly outDir?: string;
+  readonly onProgress?: (timeNs: number, events: number) => void;
+}
+
+/**
+ * `tyrsim run`: the scenario on the embedded runtime, its log streamed to `<out>/events.jsonl`,
+ * its summary to `<out>/summary.json`.
+ */
+export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary> {
+  const { scenario } = opts.loaded;
+  const seed = opts.seed ?? scenario.seed;
+  const outDir = opts.outDir ?? join("runs", runIdOf(scenario, seed));
+  mkdirSync(outDir, { recursive: true });
+  const logPath = join(outDir, "events.jsonl");
+  const sink = new JsonlLogSink(logPath);
+  const sim = setUpSimulation({ loaded: opts.loaded, seed, sink });
+  const counts = new Map<string, number>();
+  sim.delivered().subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
+  const outcome = sim.run({ untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  await sim.close();
+  const actors: Record<string, unknown> = {};
+  for (const [name, a] of sim.hosted()) actors[name] = a.behaviour.snapshot();
+  const eventsByType = Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const summary: RunSummary = {
+    run: sim.runId,
+    scenario: scenario.name,
+    seed,
+    model: scenario.model,
+    reason: outcome.reason,
+    virtualTimeNs: outcome.endTimeNs,
+    events: outcome.events,
+    digest: sink.digest.hex(),
+    log: logPath,
+    eventsByType,
+    rejected: counts.get("MessageRejected") ?? 0,
+    actorFailures: counts.get("ActorHandlerFailed") ?? 0,
+    actors,
+  };
+  writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  return summary;
+}

@@ -1,0 +1,115 @@
+import type { Envelope } from "../shared/events/envelope.ts";
+import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
+import { LogDigest } from "../shared/log/digest.ts";
+import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
+import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
+import { parseScenario } from "../shared/scenario/loadScenario.ts";
+import { createCatalogue } from "../services/catalogue.ts";
+import { setUpSimulation } from "./embeddedRun.ts";
+
+/** The first place where a replay and its log disagree. */
+export interface Divergence {
+  /** Log position of the first differing event. */
+  readonly seq: number;
+  /** The event line in the log, or undefined when the replay produced more events than the log holds. */
+  readonly expected: string | undefined;
+  /** The event line the replay produced, or undefined when the replay ended before the log did. */
+  readonly actual: string | undefined;
+}
+
+/** The outcome of `tyrsim replay`. */
+export interface ReplayResult {
+  readonly header: LogHeader;
+  readonly events: number;
+  readonly match: boolean;
+  readonly divergence?: Divergence;
+  /** Digest of the log's events read (up to the divergence or the bound). */
+  readonly digest: string;
+  /** Actor states at the stop point (with `untilSeq`). */
+  readonly states?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of a replay. */
+export interface ReplayOptions {
+  /** Stop after the event with this sequence number and report the actors' states there. */
+  readonly untilSeq?: number;
+  readonly onProgress?: (timeNs: number, events: number) => void;
+}
+
+/** Inputs that came from outside the simulation (injections): replay must feed them again. */
+function collectOutsideInputs(path: string): Envelope[] {
+  const reader = new JsonlLogReader(path, false);
+  const inputs: Envelope[] = [];
+  for (const e of reader) if (e.source === INPUT_SOURCES.injector) inputs.push(e);
+  void reader.close();
+  return inputs;
+}
+
+/** A sink that compares each replayed event with the next line of the log and stops at the first difference. */
+class ComparingSink implements LogSink {
+  divergence: Divergence | undefined;
+  compared = 0;
+  readonly digest = new LogDigest();
+  onDiverge: () => void = () => {};
+
+  constructor(private readonly reader: JsonlLogReader) {}
+
+  writeHeader(): void {}
+
+  append(e: Envelope): void {
+    if (this.divergence !== undefined) return;
+    const actual = eventLine(e);
+    const expected = this.reader.nextLogged()?.line;
+    if (expected !== undefined) this.digest.addLine(expected);
+    if (expected !== actual) {
+      this.divergence = { seq: e.seq, expected, actual };
+      this.onDiverge();
+      return;
+    }
+    this.compared++;
+  }
+
+  /** After the run: a log longer than the replay is a divergence too. */
+  finish(): void {
+    if (this.divergence !== undefined) return;
+    const extra = this.reader.nextLogged();
+    if (extra !== undefined) this.divergence = { seq: this.compared, expected: extra.line, actual: undefined };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Re-run a logged run from its own inputs — the scenario text, seed and model in its header, and
+ * any injected events — and compare every event with the log, byte for byte, streaming both.
+ */
+export async function replayLog(path: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
+  const registry = createCatalogue();
+  const reader = new JsonlLogReader(path);
+  const header = reader.header;
+  const scenario = parseScenario(header.scenario.text, `${path} (header scenario ${header.scenario.file})`, registry);
+  const sink = new ComparingSink(reader);
+  const sim = setUpSimulation({ loaded: { file: header.scenario.file, text: header.scenario.text, scenario }, seed: header.seed, sink, registry });
+  sink.onDiverge = () => sim.stop();
+  for (const input of collectOutsideInputs(path)) sim.replayInput(input);
+  const outcome = sim.run({
+    untilNs: scenario.duration,
+    ...(opts.untilSeq !== undefined ? { untilSeq: opts.untilSeq } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  if (outcome.reason !== "until") sink.finish();
+  await sim.close();
+  await reader.close();
+  const states: Record<string, unknown> = {};
+  for (const [name, a] of sim.hosted()) states[name] = a.behaviour.snapshot();
+  return {
+    header,
+    events: sink.compared,
+    match: sink.divergence === undefined,
+    ...(sink.divergence !== undefined ? { divergence: sink.divergence } : {}),
+    digest: sink.digest.hex(),
+    ...(opts.untilSeq !== undefined ? { states } : {}),
+  };
+}
