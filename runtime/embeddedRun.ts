@@ -58,8 +58,26 @@ export function setUpSimulation(opts: SetupOptions): Simulation {
   });
   opts.sink.writeHeader(headerOf(opts.loaded, opts.seed));
   for (const actor of buildWorld(scenario, model)) sim.addActor(actor);
-  for (const step of scenario.steps) sim.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, step.at);
+  queueSteps(sim, scenario);
   return sim;
+}
+
+/**
+ * Queue the scenario's steps as inputs, repeated ones included. Repetitions are queued lazily, one
+ * ahead: each delivery of a repeated step queues the next, so a million
+ * repetitions do not sit in the scheduler at once.
+ */
+function queueSteps(sim: Simulation, scenario: Scenario): void {
+  scenario.steps.forEach((step) => {
+    const every = step.every ?? 0;
+    let left = step.count;
+    const queue = (at: number) => {
+      if (left-- <= 0 || at > scenario.duration) return;
+      const id = sim.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, at);
+      if (left > 0) sim.onDelivered(id, () => queue(at + every));
+    };
+    queue(step.at);
+  });
 }
 
 /** The machine-readable outcome of a run (`summary.json`): deterministic, no wall-clock figures. */

@@ -64,6 +64,7 @@ export class Simulation {
   private readonly subscriptions: Subscription[] = [];
   private seq = 0;
   private stopped = false;
+  private readonly deliveryHooks = new Map<string, () => void>();
 
   constructor(private readonly opts: SimulationOptions) {
     this.prng = createPrng(opts.seed);
@@ -171,6 +172,11 @@ export class Simulation {
     return { reason, endTimeNs, events: this.seq };
   }
 
+  /** Call `fn` right after the event `id` is delivered (lazy queueing of repeated inputs). */
+  onDelivered(id: string, fn: () => void): void {
+    this.deliveryHooks.set(id, fn);
+  }
+
   /** Stop the run after the event being delivered (replay uses it at the first divergence). */
   stop(): void {
     this.stopped = true;
@@ -202,6 +208,13 @@ export class Simulation {
     this.opts.sink.append(e);
     this.delivered$.next(e);
     this.bus.publish(e);
+    if (this.deliveryHooks.size > 0) {
+      const hook = this.deliveryHooks.get(d.id);
+      if (hook !== undefined) {
+        this.deliveryHooks.delete(d.id);
+        hook();
+      }
+    }
   }
 
   private reportFailure(actor: string, cause: string, error: string): void {

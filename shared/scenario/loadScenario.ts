@@ -66,6 +66,7 @@ export function parseScenario(text: string, file: string, registry: EventRegistr
     }
     step.payload = payload.success ? payload.data : step.payload;
     if (step.at > scenario.duration) fail(["steps", i, "at"], `after the end of the run (duration ${scenario.duration} ns)`);
+    if (step.every === 0 && step.count > 1) fail(["steps", i, "every"], "must be longer than 0 when count > 1");
   });
   return scenario;
 }

@@ -12,7 +12,11 @@ export const ScenarioStepSchema = z.strictObject({
   /** Subject path inside the run, e.g. `gpu0.pwr.cmd`. */
   path: z.string().min(1),
   payload: z.unknown().default({}),
-});
+  /** Repeat the step this many times in all (default once)… */
+  count: z.number().int().min(1).default(1),
+  /** …this far apart (required when count > 1). */
+  every: DurationSchema.optional(),
+}).refine((s) => s.count === 1 || s.every !== undefined, { message: "a step with count > 1 needs 'every'", path: ["every"] });
 
 /** A scenario file (YAML), validated with errors that name file, line and field. */
 export const ScenarioSchema = z.strictObject({
