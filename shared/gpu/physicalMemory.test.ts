@@ -102,6 +102,9 @@ describe("PhysicalMemory", () => {
     mem.freeFrames([0]);
     expect(() => mem.freeFrames([0])).toThrow(FrameStateError);
     expect(() => mem.freeFrames([4])).toThrow(/out-of-range/);
+    mem.allocFrames(1);
+    expect(() => mem.freeFrames([0, 0])).toThrow(FrameStateError);
+    expect(mem.usedFrames).toBe(1);
   });
 
   it("shrinks only over free frames and drops their bytes", () => {

@@ -125,9 +125,11 @@ export class PhysicalMemory {
 
   /** Return frames to the allocator. Their bytes are kept until reallocation. */
   freeFrames(frames: readonly number[]): void {
+    const seen = new Set<number>();
     for (const f of frames) {
       if (!Number.isInteger(f) || f < 0 || f >= this.totalFrames) throw new FrameStateError(f, "out-of-range");
-      if (this.allocated[f] !== 1) throw new FrameStateError(f, "not-allocated");
+      if (this.allocated[f] !== 1 || seen.has(f)) throw new FrameStateError(f, "not-allocated");
+      seen.add(f);
     }
     for (const f of frames) {
       this.allocated[f] = 0;
