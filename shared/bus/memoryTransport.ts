@@ -93,7 +93,6 @@ export class MemoryTransport implements Transport {
         reject(new RequestTimeoutError(subject, opts.timeoutMs));
       }, opts.timeoutMs);
       const sub = this.subscribe(reply).subscribe((m) => {
-        // eslint-disable-next-line no-restricted-globals
         clearTimeout(timer);
         sub.unsubscribe();
         resolve(m);

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeEnvelope, type Envelope } from "../events/envelope.ts";
+import { useTestNatsServer, type TestNatsServer } from "../process/natsServer.ts";
+import { openJetStreamLogSink, JetStreamLogUsageError } from "./jetstreamSink.ts";
+import { JetStreamLogNotFoundError, listJetStreamRuns, openJetStreamLogSource } from "./jetstreamSource.ts";
+import { JetStreamLogConfigError, LOG_STREAM, logSubjectOf, verifyLogStream } from "./jetstreamStream.ts";
+import { eventLine, type LogHeader, type LogSource } from "./logFormat.ts";
+
+let server: TestNatsServer;
+let nc: NatsConnection;
+const runs: string[] = [];
+
+beforeAll(async () => {
+  server = await useTestNatsServer();
+  nc = await connect({ servers: server.url, name: "tyrsim-jetstream-log-test" });
+});
+afterAll(async () => {
+  // Leave a shared server as we found it: drop this file's runs from the stream.
+  const jsm = await jetstreamManager(nc);
+  for (const run of runs) await jsm.streams.purge(LOG_STREAM, { filter: logSubjectOf(run, "publish") }).catch(() => undefined);
+  await nc.close();
+  await server.dispose();
+});
+
+/** A run id no other test (or earlier test run on a shared server) has used. */
+function newRun(): string {
+  const run = `test-${randomUUID()}`;
+  runs.push(run);
+  return run;
+}
+
+function headerOf(run: string): LogHeader {
+  return { format: "tyrsim-log", version: 1, tool: "tyrsim-test", run, seed: 42, model: "g610", scenario: { file: "t.yaml", text: "steps: []\n" } };
+}
+
+function eventsOf(run: string, count: number): Envelope[] {
+  return Array.from({ length: count }, (_, i) =>
+    makeEnvelope({
+      id: `gpu0.mmu:${i}`,
+      run,
+      seq: i,
+      timeNs: i * 1000,
+      depth: i % 3,
+      source: "gpu0.mmu",
+      subject: `tyrsim.${run}.gpu0.mmu.walk`,
+      type: "PageWalked",
+      cause: i === 0 ? null : `gpu0.mmu:${i - 1}`,
+      payload: { va: `0x${(i * 4096).toString(16)}`, levels: [i % 4, "é"] },
+    }),
+  );
+}
+
+async function readAll(source: LogSource): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const e of source.events()) lines.push(eventLine(e));
+  await source.close();
+  return lines;
+}
+
+describe("JetStream log", () => {
+  it("reads back a header and 10,000 events identical and in order", async () => {
+    const run = newRun();
+    const events = eventsOf(run, 10_000);
+    const sink = await openJetStreamLogSink(server.url, run);
+    sink.writeHeader(headerOf(run));
+    for (const e of events) sink.append(e);
+    await sink.close();
+    expect(sink.stats()).toEqual({ stored: 10_001, duplicates: 0, failed: 0 });
+
+    const source = await openJetStreamLogSource(server.url, run);
+    expect(source.header).toEqual(headerOf(run));
+    expect(await readAll(source)).toEqual(events.map(eventLine));
+  });
+
+  it("stores a run published twice only once (dedupe by msgID)", async () => {
+    const run = newRun();
+    const events = eventsOf(run, 50);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const sink = await openJetStreamLogSink(nc, run);
+      sink.writeHeader(headerOf(run));
+      for (const e of events) sink.append(e);
+      await sink.close();
+      expect(sink.stats()).toEqual(attempt === 0 ? { stored: 51, duplicates: 0, failed: 0 } : { stored: 0, duplicates: 51, failed: 0 });
+    }
+    expect(await readAll(await openJetStreamLogSource(nc, run))).toEqual(events.map(eventLine));
+    expect(nc.isClosed()).toBe(false);
+  });
+
+  it("reads a run as it was when reading started, ending at its last message then", async () => {
+    const run = newRun();
+    const sink = await openJetStreamLogSink(nc, run);
+    sink.writeHeader(headerOf(run));
+    for (const e of eventsOf(run, 5)) sink.append(e);
+    await sink.close();
+    const source = await openJetStreamLogSource(nc, run);
+    const later = await openJetStreamLogSink(nc, run);
+    later.writeHeader(headerOf(run));
+    for (const e of eventsOf(run, 8)) later.append(e);
+    await later.close();
+    expect((await readAll(source)).length).toBe(5);
+  });
+
+  it("lists the runs it holds and refuses to open one it does not", async () => {
+    const run = newRun();
+    const sink = await openJetStreamLogSink(nc, run);
+    sink.writeHeader(headerOf(run));
+    await sink.close();
+    expect(await listJetStreamRuns(nc)).toContain(run);
+    await expect(openJetStreamLogSource(nc, `missing-${randomUUID()}`)).rejects.toBeInstanceOf(JetStreamLogNotFoundError);
+  });
+
+  it("refuses an event appended before the header", async () => {
+    const run = newRun();
+    const sink = await openJetStreamLogSink(nc, run);
+    expect(() => sink.append(eventsOf(run, 1)[0] as Envelope)).toThrow(JetStreamLogUsageError);
+    await sink.close();
+  });
+
+  it("rejects a stream whose echoed config dropped or changed what was requested", () => {
+    const info = (config: object) => ({ config: { subjects: ["tyrsimlog.>"], storage: "file", duplicate_window: 120e9, ...config } });
+    expect(() => verifyLogStream(info({}) as never)).not.toThrow();
+    expect(() => verifyLogStream(info({ storage: "memory" }) as never)).toThrow(JetStreamLogConfigError);
+    expect(() => verifyLogStream(info({ subjects: ["other.>"] }) as never)).toThrow(/subjects/);
+  });
+});

@@ -1,0 +1,161 @@
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { Envelope } from "../events/envelope.ts";
+import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
+import { ensureLogStream, KIND_HEADER, logSubjectOf, LogRecordKind, openLogConnection, type LogConnection } from "./jetstreamStream.ts";
+
+/** Publishes awaiting their ack at once; enough to keep the pipe full, few enough to bound memory. */
+const DEFAULT_MAX_IN_FLIGHT = 256;
+
+/** Some log messages were not acknowledged by JetStream; the log of this run is incomplete. */
+export class JetStreamLogPublishError extends Error {
+  override readonly name = "JetStreamLogPublishError";
+  constructor(readonly run: string, readonly failed: number, readonly firstMsgId: string, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
+    super(`${failed} log message(s) of run '${run}' were not stored in JetStream (first: ${firstMsgId}: ${why})`, options);
+  }
+}
+
+/** The sink was used out of order: an event before the header, a second header, or use after close. */
+export class JetStreamLogUsageError extends Error {
+  override readonly name = "JetStreamLogUsageError";
+  constructor(readonly run: string, message: string) {
+    super(`JetStream log of run '${run}': ${message}`);
+  }
+}
+
+/** Counts of a sink's acknowledged publishes; `duplicates` were already stored (same msgID). */
+export interface JetStreamSinkStats {
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly failed: number;
+}
+
+interface Pending {
+  readonly msgId: string;
+  readonly kind: LogRecordKind;
+  readonly data: string;
+}
+
+/**
+ * A `LogSink` writing one run to the `TYRSIM_LOG` stream on subject `tyrsimlog.<run>`: the header
+ * first (`Tyrsim-Kind: header`, msgID `<run>:header`), then each event's JSON line
+ * (`Tyrsim-Kind: event`, msgID `<run>:<seq>`). The msgIDs make a retried run idempotent within the
+ * stream's duplicate window. `append` never waits: records are queued and published in order with
+ * a bounded number of unacknowledged publishes; `close` waits for every ack.
+ */
+export class JetStreamLogSink implements LogSink {
+  private readonly js: JetStreamClient;
+  private readonly subject: string;
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private inFlight = 0;
+  private headerWritten = false;
+  private closed = false;
+  private firstError: { msgId: string; cause: unknown } | undefined;
+  private counts = { stored: 0, duplicates: 0, failed: 0 };
+  private idle: (() => void) | undefined;
+
+  /** Prefer `openJetStreamLogSink`, which also creates and verifies the stream. */
+  constructor(
+    private readonly conn: LogConnection,
+    readonly run: string,
+    private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+  ) {
+    this.js = jetstream(conn.nc);
+    this.subject = logSubjectOf(run, "publish");
+  }
+
+  writeHeader(header: LogHeader): void {
+    if (this.headerWritten) throw new JetStreamLogUsageError(this.run, "writeHeader called twice");
+    this.headerWritten = true;
+    this.enqueue({ msgId: `${this.run}:header`, kind: LogRecordKind.Header, data: JSON.stringify(header) });
+  }
+
+  append(event: Envelope): void {
+    if (!this.headerWritten) throw new JetStreamLogUsageError(this.run, "append called before writeHeader");
+    this.enqueue({ msgId: `${this.run}:${event.seq}`, kind: LogRecordKind.Event, data: eventLine(event) });
+  }
+
+  /** Acknowledged, duplicate and failed publishes so far. */
+  stats(): JetStreamSinkStats {
+    return { ...this.counts };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    try {
+      if (this.inFlight > 0 || this.head < this.queue.length) await new Promise<void>((resolve) => (this.idle = resolve));
+    } finally {
+      await this.conn.release();
+    }
+    if (this.firstError !== undefined) {
+      throw new JetStreamLogPublishError(this.run, this.counts.failed, this.firstError.msgId, { cause: this.firstError.cause });
+    }
+  }
+
+  private enqueue(p: Pending): void {
+    if (this.closed) throw new JetStreamLogUsageError(this.run, "used after close");
+    this.queue.push(p);
+    this.pump();
+  }
+
+  /** Start publishes in queue order while fewer than `maxInFlight` await their ack. */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.head < this.queue.length) {
+      const p = this.queue[this.head++] as Pending;
+      this.inFlight++;
+      const h = headers();
+      h.set(KIND_HEADER, p.kind);
+      this.js.publish(this.subject, p.data, { msgID: p.msgId, headers: h }).then(
+        (ack) => (ack.duplicate ? this.counts.duplicates++ : this.counts.stored++),
+        (cause: unknown) => {
+          this.counts.failed++;
+          this.firstError ??= { msgId: p.msgId, cause };
+        },
+      ).finally(() => this.settled());
+    }
+    // Drop the published prefix now and then so a long run does not keep every line in memory.
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    this.pump();
+    if (this.inFlight === 0 && this.head >= this.queue.length && this.idle !== undefined) {
+      const done = this.idle;
+      this.idle = undefined;
+      done();
+    }
+  }
+}
+
+/**
+ * Open a JetStream log sink for `run`, creating the `TYRSIM_LOG` stream if needed and failing with
+ * `JetStreamLogConfigError` if an existing stream does not match. Given a URL it opens (and on
+ * close, closes) its own connection; given a connection it leaves it open.
+ *
+ * @example
+ * const sink = await openJetStreamLogSink("nats://127.0.0.1:4222", "r1");
+ * sink.writeHeader(header);
+ * for (const e of delivered) sink.append(e);
+ * await sink.close(); // throws JetStreamLogPublishError if anything was not stored
+ */
+export async function openJetStreamLogSink(
+  target: NatsConnection | string,
+  run: string,
+  opts: { readonly maxInFlight?: number } = {},
+): Promise<JetStreamLogSink> {
+  logSubjectOf(run, "publish");
+  const conn = await openLogConnection(target, `tyrsim-log-sink-${run}`);
+  try {
+    await ensureLogStream(conn.jsm);
+    return new JetStreamLogSink(conn, run, opts.maxInFlight);
+  } catch (e) {
+    await conn.release();
+    throw e;
+  }
+}
