@@ -72,6 +72,16 @@ export class Scheduler {
     return true;
   }
 
+  /** Run the next item if it comes strictly before `key` in canonical order; false otherwise. */
+  stepBefore(key: OrderKey): boolean {
+    const next = this.heap.peek();
+    if (next === undefined || !keyLess(next, key)) return false;
+    this.heap.pop();
+    this.current = next.timeNs;
+    next.fire();
+    return true;
+  }
+
   /** Move time forward to `timeNs` with nothing happening (end of a run's duration). */
   advanceTo(timeNs: number): void {
     if (timeNs > this.current) this.current = timeNs;
