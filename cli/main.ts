@@ -43,7 +43,8 @@ program
   .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; json?: boolean }) => guarded(() => runCommand(file, opts)));
+  .option("--nats <url>", "also publish every event on this NATS server (watch with tail --nats)")
+  .action((file: string, opts: { seed?: number; out?: string; json?: boolean; nats?: string }) => guarded(() => runCommand(file, opts)));
 
 program
   .command("replay")

@@ -35,7 +35,8 @@ export interface SetupOptions {
   readonly seed: number;
   readonly sink: LogSink;
   readonly registry?: EventRegistry;
-  readonly transport?: Transport;
+  /** Mirror the run onto this transport and (with acceptInputs) take outside inputs from it. */
+  readonly external?: Transport;
   readonly acceptInputs?: boolean;
   readonly model?: GpuModel;
 }
@@ -53,7 +54,7 @@ export function setUpSimulation(opts: SetupOptions): Simulation {
     seed: opts.seed,
     registry,
     sink: opts.sink,
-    ...(opts.transport !== undefined ? { transport: opts.transport } : {}),
+    ...(opts.external !== undefined ? { external: opts.external } : {}),
     acceptInputs: opts.acceptInputs ?? false,
   });
   opts.sink.writeHeader(headerOf(opts.loaded, opts.seed));
@@ -104,6 +105,8 @@ export interface EmbeddedRunOptions {
   /** Run folder; default `runs/<scenario>-<seed>`. */
   readonly outDir?: string;
   readonly onProgress?: (timeNs: number, events: number) => void;
+  /** Mirror every delivered event onto this transport (NATS) for live observers. */
+  readonly external?: Transport;
 }
 
 /**
@@ -117,11 +120,12 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, "events.jsonl");
   const sink = new JsonlLogSink(logPath);
-  const sim = setUpSimulation({ loaded: opts.loaded, seed, sink });
+  const sim = setUpSimulation({ loaded: opts.loaded, seed, sink, ...(opts.external !== undefined ? { external: opts.external } : {}) });
   const counts = new Map<string, number>();
   sim.delivered().subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
   const outcome = sim.run({ untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   await sim.close();
+  await opts.external?.flush();
   const actors: Record<string, unknown> = {};
   for (const [name, a] of sim.hosted()) actors[name] = a.behaviour.snapshot();
   const eventsByType = Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -10,21 +10,25 @@ export interface RunCommandOptions {
   readonly seed?: number;
   readonly out?: string;
   readonly json?: boolean;
+  readonly nats?: string;
 }
 
 /** `tyrsim run <scenario>`: run on the embedded runtime, print a summary (or JSON), write the run folder. */
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<number> {
   const loaded = loadScenarioFile(file, createCatalogue());
   const progress = createProgress(`run ${loaded.scenario.name}`, loaded.scenario.duration);
+  const external = opts.nats === undefined ? undefined : await connectNats(opts.nats);
   const started = wallClock();
   const summary = await runEmbedded({
     loaded,
+    ...(external !== undefined ? { external } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.out !== undefined ? { outDir: opts.out } : {}),
     onProgress: (t, n) => progress.update(t, n),
   });
   progress.stop();
   const wallMs = wallClock() - started;
+  await external?.close();
   if (opts.json === true) {
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   } else {
@@ -53,4 +57,9 @@ export function formatSummary(s: RunSummary, wallMs: number): string {
     top,
     "",
   ].join("\n");
+}
+
+async function connectNats(url: string) {
+  const { connectNatsTransport } = await import("../../shared/bus/natsTransport.ts");
+  return connectNatsTransport({ servers: url, name: "tyrsim-run", waitOnFirstConnect: false });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventRegistry } from "./registry.ts";
+import { isValidSubject } from "./subjects.ts";
 import type { Rejection } from "./validate.ts";
 
 /**
@@ -12,6 +13,8 @@ export const InputMessageSchema = z.object({
   payload: z.unknown(),
   /** Earliest virtual time to deliver at; default: the next instant. */
   atNs: z.number().int().nonnegative().optional(),
+  /** Subject path inside the run the event is delivered on (default `fault.inject`), e.g. `gpu0.pwr.cmd`. */
+  path: z.string().refine(isValidSubject, { message: "not a subject path (dot-separated tokens, no wildcards)" }).optional(),
 });
 
 /** A validated input. */

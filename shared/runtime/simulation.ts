@@ -27,8 +27,12 @@ export interface SimulationOptions {
   readonly seed: number;
   readonly registry: EventRegistry;
   readonly sink: LogSink;
-  /** The bus the delivered events go out on; defaults to a fresh in-memory transport. */
-  readonly transport?: Transport;
+  /**
+   * An outside transport (NATS) the run is visible on: every delivered event is mirrored there for
+   * observers (`tyrsim tail --nats`), and with `acceptInputs` outside inputs are taken from it.
+   * Hosted actors always receive their events in-process, synchronously, in canonical order.
+   */
+  readonly external?: Transport;
   /** Listen on `tyrsim.<run>.fault.inject` for outside inputs (live runs); off for replays. */
   readonly acceptInputs?: boolean;
 }
@@ -57,6 +61,7 @@ export interface RunBounds {
 export class Simulation {
   readonly scheduler = new Scheduler();
   readonly bus: EventBus;
+  private readonly external: EventBus | undefined;
   private readonly prng: Prng;
   private readonly actors = new Map<string, HostedActor>();
   private readonly inputCounters = new Map<string, number>();
@@ -68,12 +73,10 @@ export class Simulation {
 
   constructor(private readonly opts: SimulationOptions) {
     this.prng = createPrng(opts.seed);
-    this.bus = new EventBus(opts.transport ?? new MemoryTransport(), opts.registry, {
-      run: opts.run,
-      service: INPUT_SOURCES.runtime,
-      trustInProcessObjects: true,
-    });
-    if (opts.acceptInputs === true) this.listenForInputs();
+    const busOptions = { run: opts.run, service: INPUT_SOURCES.runtime, trustInProcessObjects: true };
+    this.bus = new EventBus(new MemoryTransport(), opts.registry, busOptions);
+    this.external = opts.external === undefined ? undefined : new EventBus(opts.external, opts.registry, busOptions);
+    if (opts.acceptInputs === true) this.listenForInputs(this.external ?? this.bus);
   }
 
   /** The run id. */
@@ -208,6 +211,7 @@ export class Simulation {
     this.opts.sink.append(e);
     this.delivered$.next(e);
     this.bus.publish(e);
+    this.external?.publish(e);
     if (this.deliveryHooks.size > 0) {
       const hook = this.deliveryHooks.get(d.id);
       if (hook !== undefined) {
@@ -225,19 +229,19 @@ export class Simulation {
     this.inputRaw(INPUT_SOURCES.runtime, MessageRejected.type, SYS_ERROR_PATH, { ...r }, this.scheduler.nowNs);
   }
 
-  private listenForInputs(): void {
+  private listenForInputs(bus: EventBus): void {
     const subject = subjectOf(this.runId, INJECT_PATH);
     this.subscriptions.push(
-      this.bus.transport.subscribe(subject).subscribe((m) => {
+      bus.transport.subscribe(subject).subscribe((m) => {
         // Delivered events come back on the same subject as full envelopes: those are echoes, not inputs.
         const value = parseIfText(m.data);
         if (EnvelopeSchema.safeParse(value).success) return;
         const d = decodeInput(value, m.subject, this.opts.registry);
         if (!d.ok) return this.reportRejection(d.rejection);
-        this.inputRaw(INPUT_SOURCES.injector, d.input.type, INJECT_PATH, d.input.payload, d.input.atNs ?? this.scheduler.nowNs);
+        this.inputRaw(INPUT_SOURCES.injector, d.input.type, d.input.path ?? INJECT_PATH, d.input.payload, d.input.atNs ?? this.scheduler.nowNs);
       }),
     );
-    this.subscriptions.push(this.bus.rejections$().subscribe((r) => this.reportRejection(r)));
+    this.subscriptions.push(bus.rejections$().subscribe((r) => this.reportRejection(r)));
   }
 }
 
