@@ -17,6 +17,12 @@ export interface EventBusOptions {
    * bytes are always validated: they crossed a process or file boundary.
    */
   readonly trustInProcessObjects?: boolean;
+  /**
+   * Publish each rejection as a `MessageRejected` event on `sys.error` (default true: a standalone
+   * service reports to whoever logs). A runtime that logs rejections itself, in canonical order,
+   * turns this off and listens to `rejections$()`.
+   */
+  readonly publishRejections?: boolean;
 }
 
 /**
@@ -65,6 +71,7 @@ export class EventBus {
 
   private reject(r: Rejection): void {
     this.rejected$.next(r);
+    if (this.opts.publishRejections === false) return;
     // A rejection of a rejection would loop; report those only locally.
     if (r.subject === subjectOf(this.opts.run, SYS_ERROR_PATH)) return;
     const n = this.rejections++;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EventRegistry } from "./registry.ts";
 import { isValidSubject } from "./subjects.ts";
-import type { Rejection } from "./validate.ts";
+import { excerptOf, jsonSafe, type Rejection } from "./validate.ts";
 
 /**
  * What an outside client (`tyrsim inject`, any NATS client, a test) publishes to feed a run: an
@@ -11,7 +11,7 @@ import type { Rejection } from "./validate.ts";
 export const InputMessageSchema = z.object({
   type: z.string().min(1),
   payload: z.unknown(),
-  /** Earliest virtual time to deliver at; default: the next instant. */
+  /** Earliest virtual time to deliver at; default (or a time already past): the current instant of the run. */
   atNs: z.number().int().nonnegative().optional(),
   /** Subject path inside the run the event is delivered on (default `fault.inject`), e.g. `gpu0.pwr.cmd`. */
   path: z.string().refine(isValidSubject, { message: "not a subject path (dot-separated tokens, no wildcards)" }).optional(),
@@ -29,7 +29,7 @@ export function decodeInput(
   registry: EventRegistry,
 ): { ok: true; input: InputMessage } | { ok: false; rejection: Rejection } {
   const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? decoder.decode(raw) : undefined;
-  const excerpt = (text ?? JSON.stringify(raw) ?? "").slice(0, 160);
+  const excerpt = excerptOf(raw);
   const reject = (field: string, reason: string) => ({ ok: false as const, rejection: { subject, field, reason, excerpt } });
   let value: unknown = raw;
   if (text !== undefined) {
@@ -39,6 +39,7 @@ export function decodeInput(
       return reject("(json)", `not valid JSON: ${(e as Error).message}`);
     }
   }
+  if (typeof value === "object" && value !== null && !jsonSafe(value)) return reject("(message)", "not plain JSON (bigint, function or cycle)");
   const msg = InputMessageSchema.safeParse(value);
   if (!msg.success) {
     const issue = msg.error.issues[0];

@@ -43,11 +43,13 @@ export class EventRegistry {
 
   /** Register definitions; registering the very same definition twice is harmless. */
   register(...defs: readonly EventDef[]): this {
+    const batch = new Map<string, EventDef>();
     for (const d of defs) {
-      const known = this.defs.get(d.type);
+      const known = this.defs.get(d.type) ?? batch.get(d.type);
       if (known !== undefined && known !== d) throw new DuplicateEventTypeError(d.type);
-      this.defs.set(d.type, d);
+      batch.set(d.type, d);
     }
+    for (const [type, d] of batch) this.defs.set(type, d);
     return this;
   }
 

@@ -16,8 +16,18 @@ export type Decoded = { readonly ok: true; readonly event: Envelope } | { readon
 const EXCERPT = 160;
 const decoder = new TextDecoder();
 
-function excerptOf(raw: unknown): string {
-  const text = typeof raw === "string" ? raw : raw instanceof Uint8Array ? decoder.decode(raw) : JSON.stringify(raw) ?? String(raw);
+/** The first characters of a message for a rejection report; never throws (bigint, cycles). */
+export function excerptOf(raw: unknown): string {
+  let text: string;
+  if (typeof raw === "string") text = raw;
+  else if (raw instanceof Uint8Array) text = decoder.decode(raw);
+  else {
+    try {
+      text = JSON.stringify(raw) ?? String(raw);
+    } catch {
+      text = Object.prototype.toString.call(raw);
+    }
+  }
   return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
 }
 
@@ -47,6 +57,7 @@ export function decodeMessage(raw: unknown, subject: string, registry: EventRegi
       return reject("(json)", `not valid JSON: ${(e as Error).message}`);
     }
   }
+  if (typeof value === "object" && value !== null && !jsonSafe(value)) return reject("(message)", "not plain JSON (bigint, function or cycle)");
   const env = EnvelopeSchema.safeParse(value);
   if (!env.success) {
     const { field, reason } = firstIssue(env.error, "");
@@ -61,4 +72,14 @@ export function decodeMessage(raw: unknown, subject: string, registry: EventRegi
   }
   if (env.data.subject !== subject) return reject("subject", `envelope names '${env.data.subject}' but arrived on '${subject}'`);
   return { ok: true, event: { ...env.data, payload: payload.data } };
+}
+
+/** Can `value` travel as JSON? (Objects handed over in-process may hold bigints or cycles.) */
+export function jsonSafe(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -28,6 +28,16 @@ export class JsonlLogReader implements LogSource {
 
   constructor(readonly path: string, private readonly validate = true) {
     this.reader = new LineReader(path);
+    try {
+      this.header = this.readHeader();
+    } catch (e) {
+      this.reader.close();
+      throw e;
+    }
+  }
+
+  private readHeader(): LogHeader {
+    const path = this.path;
     const first = this.reader.next();
     if (first === undefined) throw new LogFormatError(path, 1, "empty file: expected a tyrsim log header");
     let value: unknown;
@@ -41,7 +51,7 @@ export class JsonlLogReader implements LogSource {
       const issue = h.error.issues[0];
       throw new LogFormatError(path, 1, `not a tyrsim log header: field '${issue?.path.join(".") ?? "?"}': ${issue?.message ?? "invalid"}`);
     }
-    this.header = h.data;
+    return h.data;
   }
 
   /** The next event with its line, or undefined at the end. Throws LogFormatError on a broken line. */

@@ -73,7 +73,7 @@ export class Simulation {
 
   constructor(private readonly opts: SimulationOptions) {
     this.prng = createPrng(opts.seed);
-    const busOptions = { run: opts.run, service: INPUT_SOURCES.runtime, trustInProcessObjects: true };
+    const busOptions = { run: opts.run, service: INPUT_SOURCES.runtime, trustInProcessObjects: true, publishRejections: false };
     this.bus = new EventBus(new MemoryTransport(), opts.registry, busOptions);
     this.external = opts.external === undefined ? undefined : new EventBus(opts.external, opts.registry, busOptions);
     if (opts.acceptInputs === true) this.listenForInputs(this.external ?? this.bus);
@@ -103,14 +103,17 @@ export class Simulation {
       enqueueEvent: (d) => this.enqueue(d),
       enqueueTimer: (key, fire) => this.scheduler.schedule({ ...key, fire }),
       subject: (path) => subjectOf(this.runId, path),
-      reportFailure: (a, cause, error) => this.reportFailure(a, cause, error),
+      reportFailure: (a, cause, error) => this.reportFailure(a, { id: cause, depth: 0 }, error),
     });
     this.actors.set(spec.name, actor);
     for (const pattern of spec.subscribes) {
       this.subscriptions.push(
-        this.bus.events(subjectOf(this.runId, pattern)).subscribe((e) => {
-          const failure = actor.deliver(e);
-          if (failure !== undefined) this.reportFailure(spec.name, e.id, failure);
+        this.bus.transport.subscribe(subjectOf(this.runId, pattern)).subscribe((m) => {
+          // Actors receive only what the runtime delivered (envelopes, in canonical order). Raw text
+          // on the same subjects is an outside input: the input listener validates and queues it.
+          if (!isDelivered(m.data)) return;
+          const failure = actor.deliver(m.data);
+          if (failure !== undefined) this.reportFailure(spec.name, m.data, failure);
         }),
       );
     }
@@ -221,8 +224,22 @@ export class Simulation {
     }
   }
 
-  private reportFailure(actor: string, cause: string, error: string): void {
-    this.inputRaw(INPUT_SOURCES.runtime, ActorHandlerFailed.type, SYS_ERROR_PATH, { actor, event: cause, error }, this.scheduler.nowNs, cause);
+  /** Record an actor's failure as an immediate reaction to what it was handling (depth + 1). */
+  private reportFailure(actor: string, cause: { id: string; depth: number }, error: string): void {
+    const source = INPUT_SOURCES.runtime;
+    const n = this.inputCounters.get(source) ?? 0;
+    this.inputCounters.set(source, n + 1);
+    this.enqueue({
+      id: `${source}:${n}`,
+      timeNs: this.scheduler.nowNs,
+      depth: cause.depth + 1,
+      source,
+      n,
+      subject: subjectOf(this.runId, SYS_ERROR_PATH),
+      type: ActorHandlerFailed.type,
+      cause: cause.id,
+      payload: { actor, event: cause.id, error },
+    });
   }
 
   private reportRejection(r: Rejection): void {
@@ -255,4 +272,9 @@ function parseIfText(data: unknown): unknown {
   } catch {
     return data;
   }
+}
+
+/** An envelope delivered by a runtime (an object on the in-process bus), as opposed to raw outside text. */
+function isDelivered(data: unknown): data is Envelope {
+  return typeof data === "object" && data !== null && !(data instanceof Uint8Array);
 }

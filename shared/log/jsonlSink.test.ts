@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeEnvelope, type Envelope } from "../events/envelope.ts";
+import { JsonlLogSink, MemoryLogSink, NullLogSink } from "./jsonlSink.ts";
+import { eventLine, LOG_FORMAT, type LogHeader } from "./logFormat.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tyrsim-sink-"));
+  dirs.push(dir);
+  return dir;
+}
+
+const header: LogHeader = {
+  format: "tyrsim-log",
+  version: LOG_FORMAT,
+  tool: "tyrsim test",
+  run: "r1",
+  seed: 7,
+  model: "mali-g610",
+  scenario: { file: "boot.yaml", text: "name: boot\n" },
+};
+
+function event(seq: number, payload: unknown = { n: seq }): Envelope {
+  return makeEnvelope({
+    id: `gpu0.pwr:${seq}`,
+    run: "r1",
+    seq,
+    timeNs: seq * 100,
+    depth: 0,
+    source: "gpu0.pwr",
+    subject: "tyrsim.r1.gpu0.pwr.state",
+    type: "PowerDomainReady",
+    cause: null,
+    payload,
+  });
+}
+
+const fileLines = (path: string): string[] => readFileSync(path, "utf8").split("\n");
+
+describe("JsonlLogSink", () => {
+  it("writes the header as the first line and one canonical line per event, each ending in a newline", async () => {
+    // given a sink in a fresh directory
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    // when a header and three events are written and the sink closed
+    sink.writeHeader(header);
+    const events = [event(0), event(1), event(2)];
+    for (const e of events) sink.append(e);
+    await sink.close();
+    // then the file is those lines, in order
+    expect(fileLines(path)).toEqual([JSON.stringify(header), ...events.map(eventLine), ""]);
+  });
+
+  it("creates missing parent directories", async () => {
+    const path = join(tempDir(), "runs", "deep", "nested", "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    await sink.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it("buffers small writes until flushed or closed", async () => {
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    sink.append(event(0));
+    expect(readFileSync(path, "utf8")).toBe("");
+    sink.flush();
+    expect(fileLines(path)).toHaveLength(3);
+    sink.append(event(1));
+    await sink.close();
+    expect(fileLines(path)).toHaveLength(4);
+  });
+
+  it("writes in batches on its own once a quarter megabyte is buffered", async () => {
+    // given events of ~10 kB each
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    // when 40 of them (~400 kB) are appended without a flush
+    for (let i = 0; i < 40; i++) sink.append(event(i, { blob: "z".repeat(10_000) }));
+    // then part of the log is already on disk, as whole lines
+    const onDisk = readFileSync(path, "utf8");
+    expect(onDisk.length).toBeGreaterThan(256 * 1024);
+    expect(onDisk.endsWith("\n")).toBe(true);
+    await sink.close();
+    expect(fileLines(path)).toHaveLength(1 + 40 + 1);
+  });
+
+  it("closes only once; a second close is harmless", async () => {
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    await sink.close();
+    await expect(sink.close()).resolves.toBeUndefined();
+    expect(fileLines(path)).toEqual([JSON.stringify(header), ""]);
+  });
+
+  it("counts the events it digests, not the header", async () => {
+    const sink = new JsonlLogSink(join(tempDir(), "run.jsonl"));
+    sink.writeHeader(header);
+    sink.append(event(0));
+    sink.append(event(1));
+    expect(sink.digest.events).toBe(2);
+    await sink.close();
+  });
+
+  it("writes non-ASCII payloads as UTF-8", async () => {
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    sink.append(event(0, { note: "µs 🦀" }));
+    await sink.close();
+    expect(fileLines(path)[1]).toContain("µs 🦀");
+  });
+});
+
+describe("MemoryLogSink", () => {
+  it("keeps the header and the events in order", async () => {
+    const sink = new MemoryLogSink();
+    sink.writeHeader(header);
+    sink.append(event(0));
+    sink.append(event(1));
+    await sink.close();
+    expect(sink.header).toEqual(header);
+    expect(sink.events.map((e) => e.seq)).toEqual([0, 1]);
+  });
+});
+
+describe("NullLogSink", () => {
+  it("accepts everything and keeps nothing", async () => {
+    const sink = new NullLogSink();
+    sink.writeHeader();
+    sink.append();
+    await expect(sink.close()).resolves.toBeUndefined();
+  });
+});

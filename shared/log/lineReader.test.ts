@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LineReader } from "./lineReader.ts";
+
+/** The reader's chunk size (1 MiB): the boundary the straddling tests aim at. */
+const CHUNK = 1 << 20;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function fileWith(content: string | Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), "tyrsim-lines-"));
+  dirs.push(dir);
+  const path = join(dir, "file.txt");
+  writeFileSync(path, content);
+  return path;
+}
+
+function readAll(path: string): string[] {
+  const reader = new LineReader(path);
+  const lines: string[] = [];
+  try {
+    for (let l = reader.next(); l !== undefined; l = reader.next()) lines.push(l);
+  } finally {
+    reader.close();
+  }
+  return lines;
+}
+
+/** A first line of ASCII padding so that `tail` starts `offset` bytes into the file. */
+function paddedTo(offset: number, tail: string): string {
+  return "p".repeat(offset - 1) + "\n" + tail;
+}
+
+describe("LineReader", () => {
+  it("reads lines without their newlines, in order, and counts them from 1", () => {
+    // given a three-line file
+    const reader = new LineReader(fileWith("alpha\nbeta\ngamma\n"));
+    // when read line by line
+    expect(reader.lineNumber).toBe(0);
+    expect(reader.next()).toBe("alpha");
+    expect(reader.lineNumber).toBe(1);
+    expect(reader.next()).toBe("beta");
+    expect(reader.next()).toBe("gamma");
+    expect(reader.lineNumber).toBe(3);
+    // then the end is undefined, and stays so
+    expect(reader.next()).toBeUndefined();
+    expect(reader.next()).toBeUndefined();
+    expect(reader.lineNumber).toBe(3);
+    reader.close();
+  });
+
+  it("reads the last line of a file without a trailing newline", () => {
+    expect(readAll(fileWith("one\ntwo\nthree"))).toEqual(["one", "two", "three"]);
+  });
+
+  it("reads a single line without any newline", () => {
+    expect(readAll(fileWith("only"))).toEqual(["only"]);
+  });
+
+  it("reads nothing from an empty file", () => {
+    expect(readAll(fileWith(""))).toEqual([]);
+  });
+
+  it("keeps empty lines in the middle of a file", () => {
+    expect(readAll(fileWith("a\n\n\nb\n"))).toEqual(["a", "", "", "b"]);
+  });
+
+  it("reads a line longer than its 1 MiB chunk, whole", () => {
+    // given a 3.5 MiB line between two short ones
+    const long = "x".repeat(3 * CHUNK + CHUNK / 2);
+    // when read
+    const lines = readAll(fileWith(`before\n${long}\nafter\n`));
+    // then the long line comes back intact
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe("before");
+    expect(lines[1]?.length).toBe(long.length);
+    expect(lines[1] === long).toBe(true);
+    expect(lines[2]).toBe("after");
+  });
+
+  it("reads a newline that falls exactly on the chunk boundary", () => {
+    const first = "a".repeat(CHUNK - 1);
+    expect(readAll(fileWith(`${first}\nsecond\n`))).toEqual([first, "second"]);
+  });
+
+  it.each([
+    ["µ (2 bytes)", "µ", 1],
+    ["€ (3 bytes)", "€", 1],
+    ["€ (3 bytes)", "€", 2],
+    ["🦀 (4 bytes)", "🦀", 1],
+    ["🦀 (4 bytes)", "🦀", 2],
+    ["🦀 (4 bytes)", "🦀", 3],
+  ])("decodes %s split %i byte(s) before the chunk boundary", (_label, char, bytesBefore) => {
+    // given a multi-byte character that starts `bytesBefore` bytes before the 1 MiB boundary
+    const tail = `${char}${char} tail ${char}`;
+    const content = paddedTo(CHUNK - bytesBefore, tail) + "\nnext µ line\n";
+    expect(Buffer.from(content).subarray(0, CHUNK).toString("utf8").endsWith("\ufffd")).toBe(true);
+    // when read
+    const lines = readAll(fileWith(content));
+    // then no replacement characters appear and the text is intact
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toBe(tail);
+    expect(lines[2]).toBe("next µ line");
+  });
+
+  it("decodes multi-byte characters at every position around several chunk boundaries", () => {
+    // given a long line of mixed-width characters crossing three chunk boundaries
+    const unit = "aµ€🦀";
+    const long = unit.repeat(Math.ceil((3 * CHUNK) / Buffer.byteLength(unit)));
+    // when read
+    const lines = readAll(fileWith(`${long}\n${long}`));
+    // then both copies come back byte-identical
+    expect(lines).toHaveLength(2);
+    expect(lines[0] === long).toBe(true);
+    expect(lines[1] === long).toBe(true);
+    expect(lines.some((l) => l.includes("\ufffd"))).toBe(false);
+  });
+
+  it("counts lines across chunk boundaries", () => {
+    // given 300k short numbered lines (well over one chunk)
+    const count = 300_000;
+    const content = Array.from({ length: count }, (_, i) => `line ${i}`).join("\n") + "\n";
+    expect(Buffer.byteLength(content)).toBeGreaterThan(2 * CHUNK);
+    const reader = new LineReader(fileWith(content));
+    // when read, then line i is numbered i+1 and says so
+    let mismatches = 0;
+    for (let l = reader.next(); l !== undefined; l = reader.next()) {
+      if (l !== `line ${reader.lineNumber - 1}`) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    expect(reader.lineNumber).toBe(count);
+    reader.close();
+  });
+
+  it("throws at construction when the file does not exist", () => {
+    expect(() => new LineReader(join(tmpdir(), "tyrsim-no-such-dir", "missing.jsonl"))).toThrow(/ENOENT/);
+  });
+});
