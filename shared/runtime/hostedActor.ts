@@ -1,3 +1,4 @@
+import { Subject, type Observable } from "rxjs";
 import type { ActorBehaviour, ActorContext, ActorSpec, PublishOptions } from "../actor/actor.ts";
 import type { Envelope } from "../events/envelope.ts";
 import type { EventDef, PayloadOf } from "../events/registry.ts";
@@ -31,6 +32,7 @@ export class HostedActor implements ActorContext, TimerBase {
   private counter = 0;
   private cause: { id: string | null; depth: number } = { id: null, depth: -1 };
   private lastSeq = -1;
+  private readonly states = new Subject<{ readonly timeNs: number; readonly cause: string | null; readonly state: unknown }>();
 
   constructor(
     readonly spec: ActorSpec,
@@ -44,6 +46,19 @@ export class HostedActor implements ActorContext, TimerBase {
 
   nowNs(): number {
     return this.host.nowNs();
+  }
+
+  /**
+   * The actor's state after every event it handled and every timer it fired, with the time and the
+   * cause — the "watch every state change" stream for tools and tests. Snapshots are taken only
+   * while someone is subscribed.
+   */
+  state$(): Observable<{ readonly timeNs: number; readonly cause: string | null; readonly state: unknown }> {
+    return this.states.asObservable();
+  }
+
+  private emitState(): void {
+    if (this.states.observed) this.states.next({ timeNs: this.host.nowNs(), cause: this.cause.id, state: this.behaviour.snapshot() });
   }
 
   publish<D extends EventDef>(def: D, path: string, payload: PayloadOf<D>, opts?: PublishOptions): string {
@@ -78,6 +93,7 @@ export class HostedActor implements ActorContext, TimerBase {
         } catch (e) {
           this.host.reportFailure(this.name, timer.name, describeError(e));
         }
+        this.emitState();
       });
     });
   }
@@ -96,6 +112,7 @@ export class HostedActor implements ActorContext, TimerBase {
       } catch (e) {
         failure = describeError(e);
       }
+      this.emitState();
     });
     return failure;
   }
