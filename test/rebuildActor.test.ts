@@ -35,7 +35,8 @@ describe("rebuilding an actor from the log", () => {
     const rebuilt = rebuildActor(spec, run.run, 11, new JsonlLogReader(run.log));
     const own = [...new JsonlLogReader(run.log)].filter((e) => e.source === "gpu0.pwr").length;
     expect(rebuilt.republished).toBe(own);
-    expect(rebuilt.delivered).toBe(run.eventsByType["PowerOnRequested"]! + run.eventsByType["PowerOffRequested"]!);
+    // the power requests, and the RunEnded that makes it report its energy
+    expect(rebuilt.delivered).toBe(run.eventsByType["PowerOnRequested"]! + run.eventsByType["PowerOffRequested"]! + run.eventsByType["RunEnded"]!);
   });
 
   it("detects a log whose record of the actor's output was altered", async () => {
