@@ -1,11 +1,15 @@
 import { EventRegistry } from "../shared/events/registry.ts";
 import { systemEvents } from "../shared/events/systemEvents.ts";
+import { memoryEvents } from "./memory/memoryEvents.ts";
+import { mmuEvents } from "./mmu/mmuEvents.ts";
 import { powerEvents } from "./power/powerEvents.ts";
+import { regsEvents } from "./regs/regsEvents.ts";
+import { shaderEvents } from "./shader/shaderEvents.ts";
 
 /**
  * The registry of every event type the services know: what the validator, the scenario loader,
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...powerEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents);
 }

@@ -1,8 +1,31 @@
 import type { ActorSpec } from "../shared/actor/actor.ts";
 import type { GpuModel } from "../shared/gpu/model.ts";
+import { PhysicalMemory } from "../shared/gpu/physicalMemory.ts";
 import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
+import { memoryReplicaActor } from "./memory/memoryReplica.ts";
+import { mmuConfigFromModel } from "./mmu/mmuConfig.ts";
+import { mmuActor } from "./mmu/mmuService.ts";
 import { powerConfigFromModel } from "./power/powerConfig.ts";
 import { powerControllerActor } from "./power/powerService.ts";
+import { regsConfigFromModel } from "./regs/regsConfig.ts";
+import { regsActor } from "./regs/regsService.ts";
+import { shaderConfigFromModel } from "./shader/shaderConfig.ts";
+import { shaderActor } from "./shader/shaderService.ts";
+
+/**
+ * The hardware actors of GPU `gpu`, in hosting order. The memory replica comes first: it must
+ * apply a `MemoryWritten` before any other actor of the GPU sees the same event (see
+ * `memoryReplicaActor`). The MMU and shader cores read the same `mem` the replica writes.
+ */
+export function gpuHardware(model: GpuModel, gpu: number, jitter: number, mem = new PhysicalMemory(model.memory.system_ram_bytes)): ActorSpec[] {
+  return [
+    memoryReplicaActor(gpu, mem),
+    regsActor(regsConfigFromModel(model, gpu)),
+    powerControllerActor(powerConfigFromModel(model, gpu, jitter)),
+    mmuActor(mmuConfigFromModel(model, gpu), mem),
+    shaderActor(shaderConfigFromModel(model, gpu)),
+  ];
+}
 
 /**
  * The actors of a scenario's world, in a fixed order: for each GPU its hardware blocks, then the
@@ -11,8 +34,6 @@ import { powerControllerActor } from "./power/powerService.ts";
  */
 export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
   const actors: ActorSpec[] = [];
-  for (let gpu = 0; gpu < scenario.gpus; gpu++) {
-    actors.push(powerControllerActor(powerConfigFromModel(model, gpu, scenario.jitter)));
-  }
+  for (let gpu = 0; gpu < scenario.gpus; gpu++) actors.push(...gpuHardware(model, gpu, scenario.jitter));
   return actors;
 }

@@ -11,3 +11,5 @@ export * from "./walk.ts";
 export * from "./leafMappings.ts";
 export * from "./lockRegion.ts";
 export * from "./tlb.ts";
+export * from "./asPageTable.ts";
+export * from "./translateRanges.ts";

@@ -1,0 +1,124 @@
+import { assign, setup } from "xstate";
+import type { PayloadOf } from "../../shared/events/registry.ts";
+import type { TranslationCompleted } from "../mmu/mmuEvents.ts";
+import type { Segment } from "../mmu/translateRanges.ts";
+import { cyclesRetired, runTimeNs } from "./jobTiming.ts";
+import type { JobDispatched, JobFaulted } from "./shaderEvents.ts";
+
+/** A dispatched job's description. */
+export type JobSpec = PayloadOf<typeof JobDispatched>;
+/** The MMU's answer to the job's translation. */
+export type JobTranslation = PayloadOf<typeof TranslationCompleted>;
+/** Why a job was lost. */
+export type JobFaultReason = PayloadOf<typeof JobFaulted>["reason"];
+
+/** What the job machine needs from the shader actor. */
+export interface JobDeps {
+  readonly nowNs: () => number;
+  /** Cores powered and not powering down now. */
+  readonly poweredCores: () => number;
+  readonly hz: () => number;
+  readonly started: (cores: number, hz: number, durationNs: number | undefined) => void;
+  readonly completed: (cores: number, segments: readonly Segment[], runNs: number) => void;
+  readonly faulted: (reason: JobFaultReason, fault?: JobTranslation["fault"]) => void;
+}
+
+type JobEvent =
+  | { type: "TRANSLATED"; answer: JobTranslation }
+  | { type: "FREQUENCY"; hz: number }
+  | { type: "POWER_LOST" }
+  | { type: "RESET" }
+  | { type: "INJECT"; effect: "fault" | "hang" };
+
+interface JobContext {
+  cores: number;
+  hz: number;
+  segments: Segment[];
+  cyclesLeft: number;
+  /** When the current run segment (at `hz`) began. */
+  sinceNs: number;
+  startNs: number;
+}
+
+/**
+ * The lifecycle of one job on the shader cores: `translating` (its ranges go through the MMU),
+ * then `running` on the powered cores of its mask for cycles / (cores × hz), or `hung` (never
+ * completes), ending `completed` or `faulted` (MMU fault, no powered core, cores powered off
+ * under it, a GPU reset, an injected fault). A frequency change while running re-times the rest
+ * of the work at the new clock.
+ */
+export function createJobMachine(spec: JobSpec, deps: JobDeps) {
+  const faultWith = (reason: JobFaultReason) => () => deps.faulted(reason);
+  return setup({
+    types: {} as { context: JobContext; events: JobEvent },
+    guards: {
+      translationFailed: ({ event }) => event.type === "TRANSLATED" && !event.answer.ok,
+      noPoweredCore: () => (spec.coreMask & deps.poweredCores()) === 0,
+      hangs: () => spec.hang === true,
+      injectsHang: ({ event }) => event.type === "INJECT" && event.effect === "hang",
+    },
+    actions: {
+      mmuFault: ({ event }) => {
+        if (event.type === "TRANSLATED") deps.faulted("mmu-fault", event.answer.fault);
+      },
+      noCore: faultWith("no-powered-core"),
+      powerLost: faultWith("power-lost"),
+      reset: faultWith("reset"),
+      injected: faultWith("injected"),
+      start: assign(({ event }) => {
+        const cores = (spec.coreMask & deps.poweredCores()) >>> 0;
+        const hz = deps.hz();
+        deps.started(cores, hz, spec.hang === true ? undefined : runTimeNs(spec.cost.cycles, cores, hz));
+        const now = deps.nowNs();
+        const segments = event.type === "TRANSLATED" ? event.answer.segments : [];
+        return { cores, hz, segments, cyclesLeft: spec.cost.cycles, sinceNs: now, startNs: now };
+      }),
+      retime: assign(({ context, event }) => {
+        if (event.type !== "FREQUENCY") return {};
+        const now = deps.nowNs();
+        const done = cyclesRetired(context.cyclesLeft, context.cores, context.hz, now - context.sinceNs);
+        return { hz: event.hz, cyclesLeft: context.cyclesLeft - done, sinceNs: now };
+      }),
+      complete: ({ context }) => deps.completed(context.cores, context.segments, deps.nowNs() - context.startNs),
+    },
+    delays: {
+      RUN: ({ context }) => runTimeNs(context.cyclesLeft, context.cores, context.hz) / 1_000_000,
+    },
+  }).createMachine({
+    id: `job-${spec.job}`,
+    context: { cores: 0, hz: 0, segments: [], cyclesLeft: spec.cost.cycles, sinceNs: 0, startNs: 0 },
+    initial: "translating",
+    states: {
+      translating: {
+        on: {
+          TRANSLATED: [
+            { guard: "translationFailed", target: "faulted", actions: "mmuFault" },
+            { guard: "noPoweredCore", target: "faulted", actions: "noCore" },
+            { guard: "hangs", target: "hung", actions: "start" },
+            { target: "running", actions: "start" },
+          ],
+          RESET: { target: "faulted", actions: "reset" },
+          INJECT: { target: "faulted", actions: "injected" },
+        },
+      },
+      running: {
+        after: { RUN: { target: "completed", actions: "complete" } },
+        on: {
+          FREQUENCY: { target: "running", reenter: true, actions: "retime" },
+          POWER_LOST: { target: "faulted", actions: "powerLost" },
+          RESET: { target: "faulted", actions: "reset" },
+          INJECT: [{ guard: "injectsHang", target: "hung" }, { target: "faulted", actions: "injected" }],
+        },
+      },
+      hung: {
+        on: {
+          POWER_LOST: { target: "faulted", actions: "powerLost" },
+          RESET: { target: "faulted", actions: "reset" },
+          INJECT: [{ guard: "injectsHang" }, { target: "faulted", actions: "injected" }],
+        },
+      },
+      completed: { type: "final" },
+      faulted: { type: "final" },
+    },
+  });
+}
