@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { writeFileSync, mkdirSync } from "node:fs";
 import type { Transport } from "../shared/bus/transport.ts";
-import type { EventRegistry } from "../shared/events/registry.ts";
+import { EventRegistry } from "../shared/events/registry.ts";
+import { EnergyReported } from "../services/power/energyEvents.ts";
 import { loadGpuModel } from "../shared/gpu/loadModel.ts";
 import type { GpuModel } from "../shared/gpu/model.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
@@ -93,6 +94,8 @@ export interface RunSummary {
   readonly digest: string;
   readonly log: string;
   readonly eventsByType: Readonly<Record<string, number>>;
+  /** Energy of every GPU, as their power controllers last reported it (at the end of the run). */
+  readonly energyJoules: number;
   readonly rejected: number;
   readonly actorFailures: number;
   readonly actors: Readonly<Record<string, unknown>>;
@@ -122,7 +125,11 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
   const sink = new JsonlLogSink(logPath);
   const sim = setUpSimulation({ loaded: opts.loaded, seed, sink, ...(opts.external !== undefined ? { external: opts.external } : {}) });
   const counts = new Map<string, number>();
-  sim.delivered().subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
+  const energy = new Map<string, number>();
+  sim.delivered().subscribe((e) => {
+    counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+    if (EventRegistry.is(EnergyReported, e)) energy.set(e.source, e.payload.totalJoules);
+  });
   const outcome = sim.run({ untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   await sim.close();
   await opts.external?.flush();
@@ -140,6 +147,7 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
     digest: sink.digest.hex(),
     log: logPath,
     eventsByType,
+    energyJoules: [...energy.values()].reduce((a, b) => a + b, 0),
     rejected: counts.get("MessageRejected") ?? 0,
     actorFailures: counts.get("ActorHandlerFailed") ?? 0,
     actors,

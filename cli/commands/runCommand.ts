@@ -50,6 +50,7 @@ export function formatSummary(s: RunSummary, wallMs: number): string {
     `tyrsim run ${s.run}  (scenario ${s.scenario}, seed ${s.seed}, model ${s.model})`,
     `  ended:        ${s.reason} at ${formatNs(s.virtualTimeNs)} virtual`,
     `  events:       ${s.events} (${rate}/s, ${speed}× real time, ${wallMs.toFixed(0)} ms wall)`,
+    `  energy:       ${(s.energyJoules * 1000).toFixed(3)} mJ`,
     `  digest:       ${s.digest}`,
     `  log:          ${s.log}`,
     `  rejected:     ${s.rejected}   actor failures: ${s.actorFailures}`,
