@@ -2,6 +2,7 @@ import type { ActorSpec } from "../shared/actor/actor.ts";
 import type { GpuModel } from "../shared/gpu/model.ts";
 import { PhysicalMemory } from "../shared/gpu/physicalMemory.ts";
 import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
+import { driverActor } from "./driver/driverService.ts";
 import { memoryReplicaActor } from "./memory/memoryReplica.ts";
 import { mmuConfigFromModel } from "./mmu/mmuConfig.ts";
 import { mmuActor } from "./mmu/mmuService.ts";
@@ -17,11 +18,17 @@ import { shaderActor } from "./shader/shaderService.ts";
  * apply a `MemoryWritten` before any other actor of the GPU sees the same event (see
  * `memoryReplicaActor`). The MMU and shader cores read the same `mem` the replica writes.
  */
-export function gpuHardware(model: GpuModel, gpu: number, jitter: number, mem = new PhysicalMemory(model.memory.system_ram_bytes)): ActorSpec[] {
+export function gpuHardware(
+  model: GpuModel,
+  gpu: number,
+  jitter: number,
+  mem = new PhysicalMemory(model.memory.system_ram_bytes),
+  suppliesOn = true,
+): ActorSpec[] {
   return [
     memoryReplicaActor(gpu, mem),
     regsActor(regsConfigFromModel(model, gpu)),
-    powerControllerActor(powerConfigFromModel(model, gpu, jitter)),
+    powerControllerActor(powerConfigFromModel(model, gpu, jitter, suppliesOn)),
     mmuActor(mmuConfigFromModel(model, gpu), mem),
     shaderActor(shaderConfigFromModel(model, gpu)),
   ];
@@ -34,6 +41,6 @@ export function gpuHardware(model: GpuModel, gpu: number, jitter: number, mem = 
  */
 export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
   const actors: ActorSpec[] = [];
-  for (let gpu = 0; gpu < scenario.gpus; gpu++) actors.push(...gpuHardware(model, gpu, scenario.jitter));
+  for (let gpu = 0; gpu < scenario.gpus; gpu++) actors.push(...gpuHardware(model, gpu, scenario.jitter, undefined, scenario.supplies === "on"), driverActor(gpu, model));
   return actors;
 }

@@ -33,11 +33,13 @@ export function initialOppOf(table: readonly Opp[]): Opp {
 
 /**
  * The power controller configuration of GPU `gpu` from its model: present masks, latencies,
- * clocks and regulators (all enabled at the start, as the bootloader leaves them: `vdd_gpu_s0`
- * is `regulator-boot-on` and the GPU clocks run; Panthor's and Tyr's probe enables them again), the
+ * clocks and regulators (by default enabled at the start, as the bootloader leaves them:
+ * `vdd_gpu_s0` is `regulator-boot-on` and the GPU clocks run; Panthor's and Tyr's probe enables
+ * them again — a scenario with `supplies: off` starts them cold, so the probe's enables are real
+ * and can fail), the
  * OPP table and initial OPP, and the energy coefficients.
  */
-export function powerConfigFromModel(model: GpuModel, gpu: number, jitter: number): PowerControllerConfig {
+export function powerConfigFromModel(model: GpuModel, gpu: number, jitter: number, suppliesOn = true): PowerControllerConfig {
   const p = model.power;
   const e = model.energy;
   const coeffs = (d: keyof typeof e.domains) => ({ staticMw: e.domains[d].static_mw, dynamicUwPerMhzV2: e.domains[d].dynamic_uw_per_mhz_v2 });
@@ -52,7 +54,7 @@ export function powerConfigFromModel(model: GpuModel, gpu: number, jitter: numbe
     supplies: {
       clocks: model.clocks.map((c) => c.name),
       regulators: model.regulators.map((r) => r.name),
-      enabledAtStart: true,
+      enabledAtStart: suppliesOn,
       regulatorEnableRampNs: REGULATOR_ENABLE_RAMP_NS,
     },
     frequency: { opps: model.opp_table, initialOpp: initialOppOf(model.opp_table), rampMicrovoltPerUs: MALI_RAIL_RAMP_UV_PER_US },

@@ -32,6 +32,8 @@ export const ScenarioSchema = z.strictObject({
   gpus: z.number().int().min(1).max(256).default(1),
   /** Relative jitter of hardware latencies drawn from the seeded PRNG (0 = none). */
   jitter: z.number().min(0).max(0.5).default(0),
+  /** GPU clocks and regulators at the start: `on` as a bootloader leaves them, `off` for a cold probe whose enables can fail. */
+  supplies: z.enum(["on", "off"]).default("on"),
   steps: z.array(ScenarioStepSchema).default([]),
 });
 
