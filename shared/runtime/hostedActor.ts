@@ -83,11 +83,17 @@ export class HostedActor implements ActorContext, TimerBase {
     return new HrTimer(this, `${this.name}/${name}`, handler);
   }
 
-  /** TimerBase: queue an expiry at this actor's next counter value, remembering the arming cause. */
+  /**
+   * TimerBase: queue an expiry at this actor's next counter value, remembering the arming cause.
+   * An expiry in a later instant opens that instant (depth 0); one due in the current instant is
+   * an immediate reaction (cause depth + 1), so the canonical order never steps back to a lower
+   * depth within an instant — what lets a coordinator deliver an instant level by level.
+   */
   enqueue(timer: HrTimer, expiresNs: number, generation: number): void {
     const armedBy = this.cause.id;
-    this.host.enqueueTimer({ timeNs: expiresNs, depth: 0, source: this.name, n: this.counter++ }, () => {
-      this.withCause(armedBy, 0, () => {
+    const depth = expiresNs > this.host.nowNs() ? 0 : this.cause.depth + 1;
+    this.host.enqueueTimer({ timeNs: expiresNs, depth, source: this.name, n: this.counter++ }, () => {
+      this.withCause(armedBy, depth, () => {
         try {
           timer.expire(generation);
         } catch (e) {
