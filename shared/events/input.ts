@@ -11,7 +11,7 @@ import { excerptOf, jsonSafe, type Rejection } from "./validate.ts";
 export const InputMessageSchema = z.object({
   type: z.string().min(1),
   payload: z.unknown(),
-  /** Earliest virtual time to deliver at; default (or a time already past): the current instant of the run. */
+  /** Earliest virtual time to deliver at; default (or a time already past): the run's next instant. */
   atNs: z.number().int().nonnegative().optional(),
   /** Subject path inside the run the event is delivered on (default `fault.inject`), e.g. `gpu0.pwr.cmd`. */
   path: z.string().refine(isValidSubject, { message: "not a subject path (dot-separated tokens, no wildcards)" }).optional(),

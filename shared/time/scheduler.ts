@@ -51,6 +51,11 @@ export class Scheduler {
     return this.heap.size;
   }
 
+  /** The key of the next pending item, or undefined when idle. */
+  peekKey(): OrderKey | undefined {
+    return this.heap.peek();
+  }
+
   /** Virtual time of the next pending item, or undefined when idle. */
   nextTimeNs(): number | undefined {
     return this.heap.peek()?.timeNs;

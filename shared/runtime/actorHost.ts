@@ -1,0 +1,154 @@
+import type { Subscription } from "rxjs";
+import type { ActorSpec } from "../actor/actor.ts";
+import { EventBus } from "../bus/eventBus.ts";
+import { MemoryTransport } from "../bus/memoryTransport.ts";
+import { parseEventId, type Envelope } from "../events/envelope.ts";
+import type { EventRegistry } from "../events/registry.ts";
+import { subjectOf } from "../events/subjects.ts";
+import { ActorHandlerFailed, SYS_ERROR_PATH } from "../events/systemEvents.ts";
+import { createPrng, type Prng } from "../random/prng.ts";
+import { keyLess, Scheduler, type OrderKey } from "../time/scheduler.ts";
+import type { Draft } from "./draft.ts";
+import { HostedActor } from "./hostedActor.ts";
+import { atLevel, type Level } from "./level.ts";
+
+/** Options of an actor host. */
+export interface ActorHostOptions {
+  readonly run: string;
+  readonly seed: number;
+  readonly registry: EventRegistry;
+}
+
+/** Does an envelope come from a runtime (an object on the in-process bus) rather than raw outside text? */
+function isDelivered(data: unknown): data is Envelope {
+  return typeof data === "object" && data !== null && !(data instanceof Uint8Array);
+}
+
+/**
+ * The actors of one process and their timers. The host is handed the events of one level of the
+ * canonical order at a time; it fires its actors' timers of that level in key order between the
+ * events, delivers each event to the actors whose subjects match, and returns what they published
+ * (drafts, for the caller to order and log). Shadow actors (a memory replica in a process that
+ * does not own it) receive events but publish nothing.
+ */
+export class ActorHost {
+  /** The in-process bus the actors subscribe on (subject matching with NATS semantics). */
+  readonly bus: EventBus;
+  private readonly timers = new Scheduler();
+  private readonly prng: Prng;
+  private readonly actors = new Map<string, HostedActor>();
+  private readonly patterns: string[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private readonly failureCounters = new Map<string, number>();
+  private out: Draft[] = [];
+  private clock = 0;
+  private depth = 0;
+
+  constructor(private readonly opts: ActorHostOptions) {
+    this.prng = createPrng(opts.seed);
+    this.bus = new EventBus(new MemoryTransport(), opts.registry, { run: opts.run, service: "runtime", trustInProcessObjects: true, publishRejections: false });
+  }
+
+  /** Current virtual time as the actors see it. */
+  get nowNs(): number {
+    return this.clock;
+  }
+
+  /** Host an actor; a shadow receives its events but what it publishes is dropped. */
+  add(spec: ActorSpec, shadow = false): HostedActor {
+    if (this.actors.has(spec.name)) throw new Error(`actor '${spec.name}' is already hosted in run ${this.opts.run}`);
+    const actor = new HostedActor(spec, this.prng.split(spec.name), {
+      run: this.opts.run,
+      nowNs: () => this.clock,
+      enqueueEvent: (d) => {
+        if (!shadow) this.out.push(d);
+      },
+      enqueueTimer: (key, fire) => this.timers.schedule({ ...key, fire }),
+      subject: (path) => subjectOf(this.opts.run, path),
+      // A timer handler that threw: a reaction at the level being handled.
+      reportFailure: (a, cause, error) => {
+        if (!shadow) this.failure(a, cause, this.depth, error);
+      },
+    });
+    this.actors.set(spec.name, actor);
+    for (const pattern of spec.subscribes) {
+      const full = subjectOf(this.opts.run, pattern);
+      this.patterns.push(full);
+      this.subscriptions.push(
+        this.bus.transport.subscribe(full).subscribe((m) => {
+          // Actors receive only what a runtime delivered; raw text on the same subjects is an outside input.
+          if (!isDelivered(m.data)) return;
+          const failure = actor.deliver(m.data);
+          if (failure !== undefined && !shadow) this.failure(spec.name, m.data.id, m.data.depth, failure);
+        }),
+      );
+    }
+    return actor;
+  }
+
+  /** The hosted actors, by name. */
+  hosted(): ReadonlyMap<string, HostedActor> {
+    return this.actors;
+  }
+
+  /** Full subject patterns the actors listen to (what a coordinator must send this host). */
+  subscribedPatterns(): readonly string[] {
+    return this.patterns;
+  }
+
+  /** The key of this host's next timer, or undefined. */
+  nextTimerKey(): OrderKey | undefined {
+    return this.timers.peekKey();
+  }
+
+  /**
+   * Handle one level: `events` are the level's events (already in canonical order, seq assigned);
+   * the host's timers of the level fire between them in key order. With `stopBefore`, timers from
+   * that key on are left for later (a run bounded by `--until` in the middle of a level).
+   * Returns the drafts the actors published, in the order they published them.
+   */
+  runLevel(level: Level, events: readonly Envelope[], stopBefore?: OrderKey): Draft[] {
+    this.clock = level.timeNs;
+    this.depth = level.depth;
+    this.timers.advanceTo(level.timeNs);
+    this.out = [];
+    for (const e of events) {
+      const key = parseEventId(e.id);
+      this.fireTimersBefore(level, { timeNs: e.timeNs, depth: e.depth, source: key.source, n: key.n });
+      this.bus.publish(e);
+    }
+    this.fireTimersBefore(level, stopBefore);
+    const produced = this.out;
+    this.out = [];
+    return produced;
+  }
+
+  private fireTimersBefore(level: Level, bound: OrderKey | undefined): void {
+    for (let t = this.timers.peekKey(); t !== undefined && atLevel(t, level) && (bound === undefined || keyLess(t, bound)); t = this.timers.peekKey()) {
+      this.timers.step();
+    }
+  }
+
+  /** An actor threw: record it as an immediate reaction to what it was handling (its own source, so partitioning cannot change ids). */
+  private failure(actor: string, cause: string, causeDepth: number, error: string): void {
+    const source = `runtime.${actor}`;
+    const n = this.failureCounters.get(source) ?? 0;
+    this.failureCounters.set(source, n + 1);
+    this.out.push({
+      id: `${source}:${n}`,
+      timeNs: this.clock,
+      depth: causeDepth + 1,
+      source,
+      n,
+      subject: subjectOf(this.opts.run, SYS_ERROR_PATH),
+      type: ActorHandlerFailed.type,
+      cause,
+      payload: { actor, event: cause, error },
+    });
+  }
+
+  /** Stop delivering to the actors. */
+  close(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+}

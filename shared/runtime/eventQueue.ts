@@ -1,0 +1,77 @@
+import { parseEventId, type Envelope } from "../events/envelope.ts";
+import { subjectOf } from "../events/subjects.ts";
+import { BinaryHeap } from "../time/binaryHeap.ts";
+import { keyLess, TimeTravelError } from "../time/scheduler.ts";
+import type { Draft } from "./draft.ts";
+import { atLevel, type Level } from "./level.ts";
+
+/**
+ * The run's queue of events waiting for delivery, in canonical order, and the numbering of inputs
+ * (events whose source is not an actor: the scenario, outside injectors, the runtime). The
+ * embedded runtime and the multi-process coordinator both own one; actors' timers live with the
+ * actors.
+ */
+export class EventQueue {
+  private readonly heap = new BinaryHeap<Draft>(keyLess);
+  private readonly inputCounters = new Map<string, number>();
+  private readonly hooks = new Map<string, () => void>();
+
+  constructor(private readonly run: string) {}
+
+  /** Number of queued events. */
+  get size(): number {
+    return this.heap.size;
+  }
+
+  /** Queue an event an actor published (or a logged input re-fed). */
+  push(d: Draft, nowNs = 0): void {
+    if (d.timeNs < nowNs) throw new TimeTravelError(nowNs, d.timeNs, d.source);
+    this.heap.push(d);
+  }
+
+  /** Queue an input from a non-actor source at `atNs`; inputs of one source keep their given order. */
+  input(source: string, type: string, path: string, payload: unknown, atNs: number, cause: string | null = null): string {
+    const n = this.inputCounters.get(source) ?? 0;
+    this.inputCounters.set(source, n + 1);
+    const id = `${source}:${n}`;
+    this.heap.push({ id, timeNs: atNs, depth: 0, source, n, subject: subjectOf(this.run, path), type, cause, payload });
+    return id;
+  }
+
+  /** Re-feed an input exactly as a log recorded it (same id, time and depth, hence the same place). */
+  replay(e: Envelope): void {
+    const { source, n } = parseEventId(e.id);
+    this.inputCounters.set(source, Math.max(this.inputCounters.get(source) ?? 0, n + 1));
+    this.heap.push({ id: e.id, timeNs: e.timeNs, depth: e.depth, source, n, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload });
+  }
+
+  /** The level of the next queued event. */
+  peekLevel(): Level | undefined {
+    const d = this.heap.peek();
+    return d === undefined ? undefined : { timeNs: d.timeNs, depth: d.depth };
+  }
+
+  /** Remove and return every queued event of `level`, in canonical order. */
+  popLevel(level: Level): Draft[] {
+    const out: Draft[] = [];
+    for (let d = this.heap.peek(); d !== undefined && atLevel(d, level); d = this.heap.peek()) out.push(this.heap.pop() as Draft);
+    return out;
+  }
+
+  /** Call `fn` once the event `id` has been delivered (lazy queueing of repeated inputs). */
+  onDelivered(id: string, fn: () => void): void {
+    this.hooks.set(id, fn);
+  }
+
+  /** Run the hooks of delivered events, in delivery order. */
+  delivered(ids: readonly string[]): void {
+    if (this.hooks.size === 0) return;
+    for (const id of ids) {
+      const hook = this.hooks.get(id);
+      if (hook !== undefined) {
+        this.hooks.delete(id);
+        hook();
+      }
+    }
+  }
+}
