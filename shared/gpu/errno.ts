@@ -12,6 +12,8 @@ export const ERRNO = {
   EPERM: 1,
   /** No such file or directory; also "no such handle" in some DRM paths. */
   ENOENT: 2,
+  /** No such process; drm_sched's error for jobs killed with their entity. */
+  ESRCH: 3,
   /** Interrupted system call (a wait was interrupted by a signal). */
   EINTR: 4,
   /** I/O error; a CS fault propagated through a sync object. */
