@@ -64,21 +64,27 @@ export function setUpSimulation(opts: SetupOptions): Simulation {
   return sim;
 }
 
+/** Where scenario steps are queued: the embedded simulation or the multi-process coordinator. */
+export interface InputQueue {
+  inputRaw(source: string, type: string, path: string, payload: unknown, atNs: number): string;
+  onDelivered(id: string, fn: () => void): void;
+}
+
 /**
  * Queue the scenario's steps as inputs, repeated ones included. Repetitions are queued lazily, one
- * ahead: each delivery of a repeated step queues the next, so a million
- * repetitions do not sit in the scheduler at once.
+ * ahead: each delivery of a repeated step queues the next, so a million repetitions do not sit in
+ * the queue at once.
  */
-function queueSteps(sim: Simulation, scenario: Scenario): void {
+export function queueSteps(queue: InputQueue, scenario: Scenario): void {
   scenario.steps.forEach((step) => {
     const every = step.every ?? 0;
     let left = step.count;
-    const queue = (at: number) => {
+    const next = (at: number) => {
       if (left-- <= 0 || at > scenario.duration) return;
-      const id = sim.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, at);
-      if (left > 0) sim.onDelivered(id, () => queue(at + every));
+      const id = queue.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, at);
+      if (left > 0) queue.onDelivered(id, () => next(at + every));
     };
-    queue(step.at);
+    next(step.at);
   });
 }
 

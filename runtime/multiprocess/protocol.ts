@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { EnvelopeSchema } from "../../shared/events/envelope.ts";
+
+/**
+ * The coordinator protocol of the multi-process runtime, over NATS request/reply. Every message is
+ * JSON validated by these schemas at both ends, so a service written in another language can
+ * take part by speaking them.
+ *
+ *   service → `tyrsim.<run>.ctl.hello`            Hello          (request; reply: Welcome)
+ *   coordinator → `tyrsim.<run>.ctl.svc.<name>`   LevelRequest   (request; reply: LevelReply)
+ *   coordinator → `tyrsim.<run>.ctl.end`          RunFinished    (publish)
+ *   service → `tyrsim.<run>.ctl.health`           ServiceHealth  (publish)
+ */
+export const ctlSubjects = (run: string) => ({
+  hello: `tyrsim.${run}.ctl.hello`,
+  service: (name: string) => `tyrsim.${run}.ctl.svc.${name}`,
+  end: `tyrsim.${run}.ctl.end`,
+  health: `tyrsim.${run}.ctl.health`,
+});
+
+const OrderKeySchema = z.object({
+  timeNs: z.number().int().nonnegative(),
+  depth: z.number().int().nonnegative(),
+  source: z.string().min(1),
+  n: z.number().int().nonnegative(),
+});
+
+/** An event an actor published, before the coordinator gives it its place in the log. */
+export const DraftSchema = OrderKeySchema.extend({
+  id: z.string().min(1),
+  subject: z.string().min(1),
+  type: z.string().min(1),
+  cause: z.string().nullable(),
+  payload: z.unknown(),
+});
+
+/** A service announces itself: its name, the actors it hosts (owned and shadow) and the subjects they listen to. */
+export const HelloSchema = z.object({
+  service: z.string().min(1),
+  actors: z.array(z.string()),
+  shadows: z.array(z.string()),
+  patterns: z.array(z.string()),
+  nextTimer: OrderKeySchema.nullable(),
+});
+/** A Hello message. */
+export type Hello = z.infer<typeof HelloSchema>;
+
+/** The coordinator's answer to Hello. */
+export const WelcomeSchema = z.object({ ok: z.boolean(), reason: z.string().optional() });
+
+/** Handle one level: its events (seq assigned, canonical order) and where to stop firing timers. */
+export const LevelRequestSchema = z.object({
+  level: z.object({ timeNs: z.number().int().nonnegative(), depth: z.number().int().nonnegative() }),
+  events: z.array(EnvelopeSchema),
+  stopBefore: OrderKeySchema.nullable(),
+});
+/** A LevelRequest message. */
+export type LevelRequest = z.infer<typeof LevelRequestSchema>;
+
+/** What the service's actors published while handling the level, and its next timer. */
+export const LevelReplySchema = z.object({
+  drafts: z.array(DraftSchema),
+  nextTimer: OrderKeySchema.nullable(),
+});
+/** A LevelReply message. */
+export type LevelReply = z.infer<typeof LevelReplySchema>;
+
+/** A service's health: ready after Hello, draining on SIGTERM. */
+export const ServiceHealthSchema = z.object({ service: z.string(), state: z.enum(["ready", "draining"]) });
+
+/** The run is over; services may exit. */
+export const RunFinishedSchema = z.object({ events: z.number().int().nonnegative() });
