@@ -31,8 +31,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["services/**/*.ts", "shared/**/*.ts", "runtime/**/*.ts"],
-    ignores: ["**/main.ts", "**/*.test.ts", "shared/bus/nats*.ts", "shared/log/jetstream*.ts", "shared/process/**"],
+    files: ["services/**/*.ts", "shared/**/*.ts", "runtime/**/*.ts", "trace/**/*.ts"],
+    ignores: ["**/main.ts", "**/*.test.ts", "**/nats*.ts", "shared/log/jetstream*.ts", "shared/process/**"],
     rules: determinism,
   },
   {

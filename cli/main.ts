@@ -5,6 +5,8 @@ import { TOOL_VERSION } from "../runtime/toolVersion.ts";
 import { runCommand } from "./commands/runCommand.ts";
 import { replayCommand } from "./commands/replayCommand.ts";
 import { tailCommand } from "./commands/tailCommand.ts";
+import { coordinateCommand, upCommand } from "./commands/upCommand.ts";
+import { traceCommand } from "./commands/traceCommand.ts";
 
 function integer(name: string) {
   return (v: string): number => {
@@ -70,5 +72,35 @@ program
     const [file, subj] = opts.nats !== undefined ? [undefined, log] : [log, subject];
     return guarded(() => tailCommand(file, subj, opts));
   });
+
+program
+  .command("trace")
+  .description("write a Perfetto trace (Chrome JSON) of a log; open it at https://ui.perfetto.dev")
+  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl)")
+  .option("-o, --out <file>", "trace file (default: trace.json beside the log)")
+  .option("--compact", "leave out register accesses and generic instants (slices, counters, faults, inputs stay)")
+  .option("--json", "print the result as JSON")
+  .action((log: string, opts: { out?: string; compact?: boolean; json?: boolean }) => guarded(() => traceCommand(log, opts)));
+
+program
+  .command("up")
+  .description("multi-process run: every actor service of docker-compose.yml as a local process, coordinated over NATS")
+  .argument("<scenario>", "scenario YAML file")
+  .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
+  .option("--out <dir>", "run folder (default runs/<scenario>-<seed>), same format as `run`")
+  .option("--nats <url>", "NATS server (default: 127.0.0.1:4222 if it answers, else one started for the run)")
+  .option("--json", "print the summary as JSON")
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean }) => guarded(() => upCommand(file, opts)));
+
+program
+  .command("coordinate")
+  .description("only the coordinator of a multi-process run; the services are started elsewhere (docker compose)")
+  .argument("<scenario>", "scenario YAML file")
+  .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
+  .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
+  .option("--nats <url>", "NATS server", "nats://127.0.0.1:4222")
+  .option("--services <names>", "comma-separated service names to wait for (default: docker-compose.yml's)")
+  .option("--json", "print the summary as JSON")
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean }) => guarded(() => coordinateCommand(file, opts)));
 
 await program.parseAsync(process.argv);

@@ -1,18 +1,20 @@
 import { join } from "node:path";
 import { writeFileSync, mkdirSync } from "node:fs";
 import type { Transport } from "../shared/bus/transport.ts";
-import { EventRegistry } from "../shared/events/registry.ts";
-import { EnergyReported } from "../services/power/energyEvents.ts";
+import type { EventRegistry } from "../shared/events/registry.ts";
 import { loadGpuModel } from "../shared/gpu/loadModel.ts";
 import type { GpuModel } from "../shared/gpu/model.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
 import { LOG_FORMAT, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
-import { Simulation, INPUT_SOURCES, type RunOutcome } from "../shared/runtime/simulation.ts";
+import { Simulation, INPUT_SOURCES } from "../shared/runtime/simulation.ts";
 import type { LoadedScenario } from "../shared/scenario/loadScenario.ts";
 import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { buildWorld } from "../services/world.ts";
+import { RunStats, type RunSummary } from "./runStats.ts";
 import { TOOL_VERSION } from "./toolVersion.ts";
+
+export type { RunSummary } from "./runStats.ts";
 
 /** The run id of a scenario and seed: deterministic, so two runs of the same pair name their subjects alike. */
 export const runIdOf = (scenario: Scenario, seed: number): string => `${scenario.name}-${seed}`;
@@ -88,25 +90,6 @@ export function queueSteps(queue: InputQueue, scenario: Scenario): void {
   });
 }
 
-/** The machine-readable outcome of a run (`summary.json`): deterministic, no wall-clock figures. */
-export interface RunSummary {
-  readonly run: string;
-  readonly scenario: string;
-  readonly seed: number;
-  readonly model: string;
-  readonly reason: RunOutcome["reason"];
-  readonly virtualTimeNs: number;
-  readonly events: number;
-  readonly digest: string;
-  readonly log: string;
-  readonly eventsByType: Readonly<Record<string, number>>;
-  /** Energy of every GPU, as their power controllers last reported it (at the end of the run). */
-  readonly energyJoules: number;
-  readonly rejected: number;
-  readonly actorFailures: number;
-  readonly actors: Readonly<Record<string, unknown>>;
-}
-
 /** Options of an embedded run. */
 export interface EmbeddedRunOptions {
   readonly loaded: LoadedScenario;
@@ -130,34 +113,14 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
   const logPath = join(outDir, "events.jsonl");
   const sink = new JsonlLogSink(logPath);
   const sim = setUpSimulation({ loaded: opts.loaded, seed, sink, ...(opts.external !== undefined ? { external: opts.external } : {}) });
-  const counts = new Map<string, number>();
-  const energy = new Map<string, number>();
-  sim.delivered().subscribe((e) => {
-    counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
-    if (EventRegistry.is(EnergyReported, e)) energy.set(e.source, e.payload.totalJoules);
-  });
+  const stats = new RunStats();
+  sim.delivered().subscribe((e) => stats.add(e));
   const outcome = sim.run({ untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   await sim.close();
   await opts.external?.flush();
   const actors: Record<string, unknown> = {};
   for (const [name, a] of sim.hosted()) actors[name] = a.behaviour.snapshot();
-  const eventsByType = Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-  const summary: RunSummary = {
-    run: sim.runId,
-    scenario: scenario.name,
-    seed,
-    model: scenario.model,
-    reason: outcome.reason,
-    virtualTimeNs: outcome.endTimeNs,
-    events: outcome.events,
-    digest: sink.digest.hex(),
-    log: logPath,
-    eventsByType,
-    energyJoules: [...energy.values()].reduce((a, b) => a + b, 0),
-    rejected: counts.get("MessageRejected") ?? 0,
-    actorFailures: counts.get("ActorHandlerFailed") ?? 0,
-    actors,
-  };
+  const summary = stats.summary({ run: sim.runId, scenario, seed, runtime: "embedded", outcome, digest: sink.digest.hex(), log: logPath, actors });
   writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   return summary;
 }

@@ -104,7 +104,7 @@ export class Coordinator {
     this.rounds++;
     const replies = await Promise.all(
       [...batches].map(async ([s, evs]) => {
-        const reply = await s.exchange({ level, events: evs, stopBefore: null });
+        const reply = await s.exchange({ round: this.rounds, level, events: evs, stopBefore: null });
         s.nextTimer = reply.nextTimer;
         return reply.drafts;
       }),

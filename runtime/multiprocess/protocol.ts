@@ -50,6 +50,8 @@ export const WelcomeSchema = z.object({ ok: z.boolean(), reason: z.string().opti
 
 /** Handle one level: its events (seq assigned, canonical order) and where to stop firing timers. */
 export const LevelRequestSchema = z.object({
+  /** Exchange number: a service answers a repeated round (a retried request) from its cache, never twice. */
+  round: z.number().int().nonnegative(),
   level: z.object({ timeNs: z.number().int().nonnegative(), depth: z.number().int().nonnegative() }),
   events: z.array(EnvelopeSchema),
   stopBefore: OrderKeySchema.nullable(),

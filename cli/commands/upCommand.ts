@@ -1,0 +1,55 @@
+import { resolve } from "node:path";
+import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
+import { createCatalogue } from "../../services/catalogue.ts";
+import { composeServices } from "../../runtime/multiprocess/composeServices.ts";
+import { runCoordinated } from "../../runtime/multiprocess/natsRun.ts";
+import { natsForUp, startServiceProcess, stopServices } from "../../runtime/multiprocess/natsUp.ts";
+import { formatSummary } from "./runCommand.ts";
+import { wallClock } from "../wallClock.ts";
+
+/** Options of `tyrsim up` and `tyrsim coordinate`. */
+export interface UpOptions {
+  readonly seed?: number;
+  readonly out?: string;
+  readonly nats?: string;
+  readonly json?: boolean;
+  readonly services?: string;
+}
+
+const log = (l: string) => process.stderr.write(l + "\n");
+
+/**
+ * `tyrsim up <scenario>`: the multi-process run on this machine — a NATS server (given, found on
+ * 127.0.0.1:4222, or started), every actor service of docker-compose.yml as its own process, and
+ * the coordinator here; the run folder is written as the embedded runtime writes it.
+ */
+export async function upCommand(file: string, opts: UpOptions): Promise<number> {
+  const loaded = loadScenarioFile(file, createCatalogue());
+  const seed = opts.seed ?? loaded.scenario.seed;
+  const nats = await natsForUp(opts.nats, log);
+  const services = composeServices();
+  const env = { TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(file), TYRSIM_SEED: String(seed) };
+  const procs = services.map((s, i) => startServiceProcess(s, i, env, log));
+  const started = wallClock();
+  try {
+    const summary = await runCoordinated({ loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+    const wallMs = wallClock() - started;
+    await stopServices(procs);
+    process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallMs) + `  services:     ${services.length} processes, ${summary.rounds} coordination rounds\n`);
+    return summary.actorFailures > 0 ? 1 : 0;
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+    await nats.server?.dispose();
+  }
+}
+
+/** `tyrsim coordinate <scenario> --services a,b,…`: only the coordinator, for deployments that start services themselves (compose). */
+export async function coordinateCommand(file: string, opts: UpOptions): Promise<number> {
+  const loaded = loadScenarioFile(file, createCatalogue());
+  const natsUrl = opts.nats ?? "nats://127.0.0.1:4222";
+  const services = (opts.services ?? composeServices().map((s) => s.name).join(",")).split(",").filter((s) => s.length > 0);
+  const started = wallClock();
+  const summary = await runCoordinated({ loaded, natsUrl, services, log, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+  process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallClock() - started));
+  return summary.actorFailures > 0 ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { SERVICE_KINDS, type ServiceKind } from "./partition.ts";
+
+/** A service of the deployment as docker-compose.yml lists it. */
+export interface ComposeService {
+  readonly name: string;
+  readonly kind: ServiceKind;
+  readonly entry: string;
+  readonly gpus: string;
+}
+
+/**
+ * The actor services of `docker-compose.yml` (every service whose environment sets
+ * TYRSIM_SERVICE_KIND), so `tyrsim up` starts exactly the list compose would.
+ */
+export function composeServices(path = "docker-compose.yml"): ComposeService[] {
+  const doc = parse(readFileSync(path, "utf8"), { merge: true }) as { services?: Record<string, { command?: string[]; environment?: Record<string, unknown> }> };
+  const out: ComposeService[] = [];
+  for (const [name, svc] of Object.entries(doc.services ?? {})) {
+    const kind = svc.environment?.["TYRSIM_SERVICE_KIND"];
+    if (typeof kind !== "string") continue;
+    if (!(SERVICE_KINDS as readonly string[]).includes(kind)) throw new Error(`${path}: service ${name}: unknown TYRSIM_SERVICE_KIND '${kind}'`);
+    const entry = svc.command?.[0];
+    if (entry === undefined) throw new Error(`${path}: service ${name}: no command (the service's main.ts)`);
+    out.push({ name, kind: kind as ServiceKind, entry, gpus: String(svc.environment?.["TYRSIM_GPUS"] ?? "all") });
+  }
+  return out;
+}

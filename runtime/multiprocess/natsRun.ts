@@ -1,0 +1,47 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
+import type { LoadedScenario } from "../../shared/scenario/loadScenario.ts";
+import { headerOf, runIdOf } from "../embeddedRun.ts";
+import { RunStats, type RunSummary } from "../runStats.ts";
+import { runNatsCoordinator } from "./natsCoordinator.ts";
+
+/** Options of a coordinated (multi-process) run. */
+export interface CoordinatedRunOptions {
+  readonly loaded: LoadedScenario;
+  readonly seed?: number;
+  readonly outDir?: string;
+  readonly natsUrl: string;
+  readonly services: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * `tyrsim coordinate`: wait for the services, run the scenario across them, and write the run
+ * folder exactly as the embedded runtime does (`events.jsonl`, `summary.json`), so the two can be
+ * compared byte for byte.
+ */
+export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSummary & { rounds: number }> {
+  const { scenario } = opts.loaded;
+  const seed = opts.seed ?? scenario.seed;
+  const run = runIdOf(scenario, seed);
+  const outDir = opts.outDir ?? join("runs", run);
+  mkdirSync(outDir, { recursive: true });
+  const logPath = join(outDir, "events.jsonl");
+  const sink = new JsonlLogSink(logPath);
+  sink.writeHeader(headerOf(opts.loaded, seed));
+  const stats = new RunStats();
+  const outcome = await runNatsCoordinator({
+    natsUrl: opts.natsUrl,
+    loaded: opts.loaded,
+    seed,
+    sink,
+    expect: opts.services,
+    onDelivered: (e) => stats.add(e),
+    ...(opts.log !== undefined ? { log: opts.log } : {}),
+  });
+  await sink.close();
+  const summary = stats.summary({ run, scenario, seed, runtime: "multi-process", outcome, digest: sink.digest.hex(), log: logPath });
+  writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  return { ...summary, rounds: outcome.rounds };
+}

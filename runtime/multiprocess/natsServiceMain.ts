@@ -1,0 +1,13 @@
+import { runServiceProcess, serviceConfigFromEnv } from "./natsService.ts";
+import type { ServiceKind } from "./partition.ts";
+
+/** What every `services/<kind>/main.ts` does: configure from the environment, serve, exit 0 — or 1 with the reason. */
+export async function runServiceFromEnv(kind: ServiceKind): Promise<void> {
+  try {
+    await runServiceProcess(serviceConfigFromEnv(kind));
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(`tyrsim ${kind} service: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

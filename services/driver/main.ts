@@ -1,0 +1,6 @@
+// Entry point of the driver service as its own process: the kernel driver (probe, DRM device, uAPI).
+// Configured by TYRSIM_NATS_URL, TYRSIM_SCENARIO, TYRSIM_SEED, TYRSIM_GPUS (default all) and
+// TYRSIM_SERVICE_NAME; started by `tyrsim up` or docker compose.
+import { runServiceFromEnv } from "../../runtime/multiprocess/natsServiceMain.ts";
+
+await runServiceFromEnv("driver");

@@ -1,0 +1,41 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestNatsServer, type TestNatsServer } from "../shared/process/natsServer.ts";
+import { runEmbedded } from "../runtime/embeddedRun.ts";
+import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
+import { createCatalogue } from "../services/catalogue.ts";
+
+let nats: TestNatsServer;
+beforeAll(async () => {
+  nats = await useTestNatsServer();
+});
+afterAll(async () => {
+  await nats.dispose();
+});
+
+describe("the multi-process runtime (tyrsim up)", () => {
+  it("runs every actor service as its own process over NATS and writes the embedded run's log, byte for byte", async () => {
+    // given the probe scenario with a seed no other test uses (run ids are shared on a shared NATS server)
+    const seed = 7701;
+    const out = mkdtempSync(join(tmpdir(), "tyrsim-up-"));
+    // when `tyrsim up` runs it with real processes
+    const up = spawnSync(process.execPath, ["bin/tyrsim.mjs", "up", "scenarios/probe.yaml", "--seed", String(seed), "--out", out, "--nats", nats.url, "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, CI: "1" },
+      timeout: 120_000,
+    });
+    expect(up.status, up.stderr).toBe(0);
+    const summary = JSON.parse(up.stdout) as { digest: string; events: number; runtime: string; rounds: number };
+    // then every service joined, and the log equals the embedded runtime's for the same scenario and seed
+    for (const svc of ["memory", "regs", "power", "mmu", "shader", "firmware", "driver"]) expect(up.stderr).toContain(`${svc} joined`);
+    const embedded = await runEmbedded({ loaded: loadScenarioFile("scenarios/probe.yaml", createCatalogue()), seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    expect(summary.runtime).toBe("multi-process");
+    expect(summary.events).toBe(embedded.events);
+    expect(summary.digest).toBe(embedded.digest);
+    expect(readFileSync(join(out, "events.jsonl"))).toEqual(readFileSync(embedded.log));
+    expect(summary.rounds).toBeGreaterThan(0);
+  }, 150_000);
+});
