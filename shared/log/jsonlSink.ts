@@ -15,8 +15,10 @@ export class JsonlLogSink implements LogSink {
   private readonly fd: number;
   private buffer: string[] = [];
   private chars = 0;
+  /** Lines of the buffer that are events (digested), after `headerLines` header lines. */
+  private headerLines = 0;
   private closed = false;
-  /** Digest of the event lines written, computed on the way (no second pass over the file). */
+  /** Digest of the event lines written, computed as they are written (complete after `close`). */
   readonly digest = new LogDigest();
 
   constructor(readonly path: string) {
@@ -26,12 +28,11 @@ export class JsonlLogSink implements LogSink {
 
   writeHeader(header: LogHeader): void {
     this.push(JSON.stringify(header));
+    this.headerLines++;
   }
 
   append(event: Envelope): void {
-    const line = eventLine(event);
-    this.digest.addLine(line);
-    this.push(line);
+    this.push(eventLine(event));
   }
 
   private push(line: string): void {
@@ -43,9 +44,15 @@ export class JsonlLogSink implements LogSink {
   /** Write buffered lines now. */
   flush(): void {
     if (this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer.join("\n") + "\n");
+    const header = this.buffer.slice(0, this.headerLines);
+    const events = this.headerLines === 0 ? this.buffer : this.buffer.slice(this.headerLines);
+    // The digest is over event lines only, hashed a block at a time (same bytes, same digest).
+    const eventText = events.length > 0 ? events.join("\n") + "\n" : "";
+    this.digest.addBlock(eventText, events.length);
+    writeSync(this.fd, (header.length > 0 ? header.join("\n") + "\n" : "") + eventText);
     this.buffer = [];
     this.chars = 0;
+    this.headerLines = 0;
   }
 
   close(): Promise<void> {

@@ -1,10 +1,9 @@
-import type { Subscription } from "rxjs";
 import type { ActorSpec } from "../actor/actor.ts";
 import { EventBus } from "../bus/eventBus.ts";
 import { MemoryTransport } from "../bus/memoryTransport.ts";
 import { parseEventId, type Envelope } from "../events/envelope.ts";
 import type { EventRegistry } from "../events/registry.ts";
-import { subjectOf } from "../events/subjects.ts";
+import { matchSubject, subjectOf } from "../events/subjects.ts";
 import { ActorHandlerFailed, SYS_ERROR_PATH } from "../events/systemEvents.ts";
 import { createPrng, type Prng } from "../random/prng.ts";
 import { keyLess, Scheduler, type OrderKey } from "../time/scheduler.ts";
@@ -19,11 +18,6 @@ export interface ActorHostOptions {
   readonly registry: EventRegistry;
 }
 
-/** Does an envelope come from a runtime (an object on the in-process bus) rather than raw outside text? */
-function isDelivered(data: unknown): data is Envelope {
-  return typeof data === "object" && data !== null && !(data instanceof Uint8Array);
-}
-
 /**
  * The actors of one process and their timers. The host is handed the events of one level of the
  * canonical order at a time; it fires its actors' timers of that level in key order between the
@@ -32,13 +26,20 @@ function isDelivered(data: unknown): data is Envelope {
  * does not own it) receive events but publish nothing.
  */
 export class ActorHost {
-  /** The in-process bus the actors subscribe on (subject matching with NATS semantics). */
+  /**
+   * The in-process bus of this host: outside inputs arrive on it in the embedded runtime. Actors
+   * are not subscribed to it: delivery goes through a subject → actors routing table, which is
+   * the same NATS matching without a stream per actor on the hot path.
+   */
   readonly bus: EventBus;
   private readonly timers = new Scheduler();
   private readonly prng: Prng;
   private readonly actors = new Map<string, HostedActor>();
   private readonly patterns: string[] = [];
-  private readonly subscriptions: Subscription[] = [];
+  private readonly entries: { readonly actor: HostedActor; readonly patterns: readonly string[]; readonly shadow: boolean }[] = [];
+  /** Subject → the actors (in hosting order) whose patterns match it; the hot path of delivery. */
+  private readonly routes = new Map<string, { readonly actor: HostedActor; readonly shadow: boolean }[]>();
+  private closed = false;
   private readonly failureCounters = new Map<string, number>();
   private out: Draft[] = [];
   private clock = 0;
@@ -71,18 +72,10 @@ export class ActorHost {
       },
     });
     this.actors.set(spec.name, actor);
-    for (const pattern of spec.subscribes) {
-      const full = subjectOf(this.opts.run, pattern);
-      this.patterns.push(full);
-      this.subscriptions.push(
-        this.bus.transport.subscribe(full).subscribe((m) => {
-          // Actors receive only what a runtime delivered; raw text on the same subjects is an outside input.
-          if (!isDelivered(m.data)) return;
-          const failure = actor.deliver(m.data);
-          if (failure !== undefined && !shadow) this.failure(spec.name, m.data.id, m.data.depth, failure);
-        }),
-      );
-    }
+    const patterns = spec.subscribes.map((p) => subjectOf(this.opts.run, p));
+    this.patterns.push(...patterns);
+    this.entries.push({ actor, patterns, shadow });
+    this.routes.clear();
     return actor;
   }
 
@@ -115,7 +108,7 @@ export class ActorHost {
     for (const e of events) {
       const key = parseEventId(e.id);
       this.fireTimersBefore(level, { timeNs: e.timeNs, depth: e.depth, source: key.source, n: key.n });
-      this.bus.publish(e);
+      this.dispatch(e);
     }
     this.fireTimersBefore(level, stopBefore);
     const produced = this.out;
@@ -147,8 +140,22 @@ export class ActorHost {
     });
   }
 
+  /** Deliver an event to the actors whose subject patterns match it, in hosting order. */
+  private dispatch(e: Envelope): void {
+    if (this.closed) return;
+    let route = this.routes.get(e.subject);
+    if (route === undefined) {
+      route = this.entries.filter((x) => x.patterns.some((p) => matchSubject(p, e.subject)));
+      this.routes.set(e.subject, route);
+    }
+    for (const { actor, shadow } of route) {
+      const failure = actor.deliver(e);
+      if (failure !== undefined && !shadow) this.failure(actor.name, e.id, e.depth, failure);
+    }
+  }
+
   /** Stop delivering to the actors. */
   close(): void {
-    for (const s of this.subscriptions) s.unsubscribe();
+    this.closed = true;
   }
 }
