@@ -6,6 +6,7 @@ import { runCommand } from "./commands/runCommand.ts";
 import { replayCommand } from "./commands/replayCommand.ts";
 import { tailCommand } from "./commands/tailCommand.ts";
 import { coordinateCommand, upCommand } from "./commands/upCommand.ts";
+import { catalogueCommand } from "./commands/catalogueCommand.ts";
 import { traceCommand } from "./commands/traceCommand.ts";
 
 function integer(name: string) {
@@ -102,5 +103,11 @@ program
   .option("--services <names>", "comma-separated service names to wait for (default: docker-compose.yml's)")
   .option("--json", "print the summary as JSON")
   .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean }) => guarded(() => coordinateCommand(file, opts)));
+
+program
+  .command("catalogue")
+  .description("print the wire protocol (envelope, every event type, coordinator messages) as JSON Schema")
+  .option("-o, --out <file>", "write to a file instead of stdout")
+  .action((opts: { out?: string }) => guarded(() => catalogueCommand(opts)));
 
 await program.parseAsync(process.argv);
