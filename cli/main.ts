@@ -33,6 +33,12 @@ async function guarded(body: () => Promise<number>): Promise<void> {
   }
 }
 
+// `tyrsim tail … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const program = new Command()
   .name("tyrsim")
   .description("Event-sourced simulator of an Arm Mali CSF GPU and the Tyr/Panthor driver stack")
