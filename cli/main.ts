@@ -47,13 +47,14 @@ const program = new Command()
 
 program
   .command("run")
-  .description("run a scenario on the embedded runtime; writes DIR/events.jsonl and DIR/summary.json")
+  .description("run a scenario on the embedded runtime; writes DIR/events.jsonl, DIR/summary.json and DIR/trace.json")
   .argument("<scenario>", "scenario YAML file, e.g. scenarios/boot.yaml")
   .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
   .option("--json", "print the summary as JSON")
   .option("--nats <url>", "also publish every event on this NATS server (watch with tail --nats)")
-  .action((file: string, opts: { seed?: number; out?: string; json?: boolean; nats?: string }) => guarded(() => runCommand(file, opts)));
+  .option("--no-trace", "do not write DIR/trace.json (the Perfetto trace)")
+  .action((file: string, opts: { seed?: number; out?: string; json?: boolean; nats?: string; trace?: boolean }) => guarded(() => runCommand(file, opts)));
 
 program
   .command("replay")

@@ -17,6 +17,9 @@ describe("the tyrsim command", () => {
     expect(printed).toEqual(written);
     expect(printed.run).toBe("boot-2");
     expect(readFileSync(join(out, "events.jsonl"), "utf8").split("\n").filter(Boolean)).toHaveLength(printed.events + 1);
+    // and the Perfetto trace beside it
+    const trace = JSON.parse(readFileSync(join(out, "trace.json"), "utf8")) as { traceEvents: unknown[] };
+    expect(trace.traceEvents.length).toBeGreaterThan(printed.events / 2);
   });
 
   it("exits 0 on a matching replay and 1 with the divergence on a tampered log", () => {

@@ -1,4 +1,6 @@
+import { dirname, join } from "node:path";
 import { formatNs } from "../../shared/scenario/duration.ts";
+import { writeTraceFile } from "../../trace/traceFile.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { runEmbedded, type RunSummary } from "../../runtime/embeddedRun.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
@@ -11,6 +13,8 @@ export interface RunCommandOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly nats?: string;
+  /** Write the Perfetto trace beside the log (default true). */
+  readonly trace?: boolean;
 }
 
 /** `tyrsim run <scenario>`: run on the embedded runtime, print a summary (or JSON), write the run folder. */
@@ -29,10 +33,12 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
   progress.stop();
   const wallMs = wallClock() - started;
   await external?.close();
+  const tracePath = opts.trace === false ? undefined : join(dirname(summary.log), "trace.json");
+  if (tracePath !== undefined) writeTraceFile(summary.log, tracePath, { compact: false });
   if (opts.json === true) {
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   } else {
-    process.stdout.write(formatSummary(summary, wallMs));
+    process.stdout.write(formatSummary(summary, wallMs) + (tracePath !== undefined ? `  trace:        ${tracePath} (open at https://ui.perfetto.dev)\n` : ""));
   }
   return summary.actorFailures > 0 ? 1 : 0;
 }
