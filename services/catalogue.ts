@@ -1,6 +1,7 @@
 import { EventRegistry } from "../shared/events/registry.ts";
 import { systemEvents } from "../shared/events/systemEvents.ts";
 import { driverEvents } from "./driver/driverEvents.ts";
+import { firmwareEvents } from "./firmware/firmwareEvents.ts";
 import { memoryEvents } from "./memory/memoryEvents.ts";
 import { mmuEvents } from "./mmu/mmuEvents.ts";
 import { powerEvents } from "./power/powerEvents.ts";
@@ -12,5 +13,5 @@ import { shaderEvents } from "./shader/shaderEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents);
 }

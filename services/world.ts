@@ -3,6 +3,8 @@ import type { GpuModel } from "../shared/gpu/model.ts";
 import { PhysicalMemory } from "../shared/gpu/physicalMemory.ts";
 import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
 import { driverActor } from "./driver/driverService.ts";
+import { firmwareConfigFromModel } from "./firmware/firmwareConfig.ts";
+import { firmwareActor } from "./firmware/firmwareService.ts";
 import { memoryReplicaActor } from "./memory/memoryReplica.ts";
 import { mmuConfigFromModel } from "./mmu/mmuConfig.ts";
 import { mmuActor } from "./mmu/mmuService.ts";
@@ -16,7 +18,8 @@ import { shaderActor } from "./shader/shaderService.ts";
 /**
  * The hardware actors of GPU `gpu`, in hosting order. The memory replica comes first: it must
  * apply a `MemoryWritten` before any other actor of the GPU sees the same event (see
- * `memoryReplicaActor`). The MMU and shader cores read the same `mem` the replica writes.
+ * `memoryReplicaActor`). The MMU, shader cores and MCU firmware read the same `mem` the replica
+ * writes; the firmware comes last, after the blocks whose events it answers in the same instant.
  */
 export function gpuHardware(
   model: GpuModel,
@@ -31,6 +34,7 @@ export function gpuHardware(
     powerControllerActor(powerConfigFromModel(model, gpu, jitter, suppliesOn)),
     mmuActor(mmuConfigFromModel(model, gpu), mem),
     shaderActor(shaderConfigFromModel(model, gpu)),
+    firmwareActor(firmwareConfigFromModel(model, gpu), mem),
   ];
 }
 

@@ -2,7 +2,9 @@
  * Public surface of the CSF MCU firmware's pure logic: the Valhall v10 command-stream encoder,
  * decoder and interpreter (cs-isa.md), the kernel's ring job wrapper, the `mali_csffw.bin` image
  * format (panthor.md §3.1), the interface blocks and their request/acknowledge protocol
- * (panthor.md §3.2–3.6). No bus, no actors: the firmware actor wires these.
+ * (panthor.md §3.2–3.6), the firmware's decisions on them (GLB/CSG/CS acknowledgement, stream
+ * arbitration, the RUN_* → shader job convention, the tiler-heap rule). No bus, no actors: the
+ * firmware actor (`firmwareService.ts`) wires these.
  */
 export * from "./cs/opcodes.ts";
 export * from "./cs/layouts.ts";
@@ -24,6 +26,11 @@ export * from "./interfaceBits.ts";
 export * from "./sharedRegion.ts";
 export * from "./interfaceDiscovery.ts";
 export * from "./reqAck.ts";
+export * from "./glbRequests.ts";
+export * from "./csgRequests.ts";
+export * from "./csArbiter.ts";
+export * from "./jobDispatch.ts";
+export * from "./tilerHeap.ts";
 export * from "./imageFormat.ts";
 export * from "./image.ts";
 export * from "./imageBuilder.ts";

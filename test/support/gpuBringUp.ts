@@ -35,10 +35,14 @@ export class DriverVm {
   readonly pt: PageTable;
   private readonly published = new Map<number, string>();
 
-  /** @param reservedBytes RAM at the bottom the VM never allocates (firmware, kernel: anything but PA 0 for tables). */
-  constructor(ramBytes: number, reservedBytes = 0x10_0000) {
-    this.scratch = new PhysicalMemory(ramBytes);
-    this.scratch.allocFrames(reservedBytes / PAGE_SIZE);
+  /**
+   * @param reservedBytes RAM at the bottom the VM never allocates (firmware, kernel: anything but PA 0 for tables).
+   * @param shared another VM whose scratch RAM (and frame allocator) this one shares, as the
+   *   MCU VM and the user VMs share the kernel's page allocator.
+   */
+  constructor(ramBytes: number, reservedBytes = 0x10_0000, shared?: DriverVm) {
+    this.scratch = shared?.scratch ?? new PhysicalMemory(ramBytes);
+    if (shared === undefined) this.scratch.allocFrames(reservedBytes / PAGE_SIZE);
     this.pt = createPageTable(this.scratch);
   }
 
@@ -119,15 +123,23 @@ export function* cpuWrite(pa: number, bytes: number[]): Steps {
 /** Bytes as a JobDispatched write. */
 export const bytesAt = (va: number, bytes: number[]) => ({ va, data: encodeBytes(Uint8Array.from(bytes)) });
 
+/** Options of {@link createBench}. */
+export interface BenchOptions {
+  /** The shared RAM (create it first when the script must read it, as a CPU mapping would). */
+  readonly mem?: PhysicalMemory;
+  /** Subject paths the driver listens to besides the IRQ lines and job ends. */
+  readonly listens?: readonly string[];
+}
+
 /**
  * A GPU (every hardware actor of `services/world.ts`, jitter 0) and a scripted driver `drv`
  * that listens to IRQ lines and job ends. Returns the simulation, its log and the shared RAM.
  */
-export function createBench(model: GpuModel, script: () => DriverScript) {
+export function createBench(model: GpuModel, script: () => DriverScript, opts: BenchOptions = {}) {
   const sink = new MemoryLogSink();
   const sim = new Simulation({ run: "bringup", seed: 1, registry: createCatalogue(), sink });
-  const mem = new PhysicalMemory(model.memory.system_ram_bytes);
+  const mem = opts.mem ?? new PhysicalMemory(model.memory.system_ram_bytes);
   for (const a of gpuHardware(model, 0, 0, mem)) sim.addActor(a);
-  sim.addActor(scriptedDriverActor("drv", 0, ["gpu0.irq", "gpu0.shader.job"], script));
+  sim.addActor(scriptedDriverActor("drv", 0, ["gpu0.irq", "gpu0.shader.job", ...(opts.listens ?? [])], script));
   return { sim, sink, mem };
 }

@@ -10,7 +10,8 @@ export type DriverOp =
   | { readonly op: "read"; readonly offset: number }
   | { readonly op: "sleep"; readonly ns: number }
   | { readonly op: "publish"; readonly def: EventDef; readonly path: string; readonly payload: unknown }
-  | { readonly op: "waitFor"; readonly match: (e: Envelope) => boolean };
+  | { readonly op: "waitFor"; readonly match: (e: Envelope) => boolean; readonly timeoutNs?: number }
+  | { readonly op: "now" };
 
 /** A driver script: a generator of ops; a `read` resumes with the value, a `waitFor` with the event. */
 export type DriverScript = Generator<DriverOp, void, unknown>;
@@ -41,6 +42,19 @@ export function* waitFor(match: (e: Envelope) => boolean): Generator<DriverOp, E
 }
 
 /**
+ * `wait_event_timeout()`: wait until an event matching `match` is delivered, at most `timeoutNs`;
+ * resumes with the event, or undefined on timeout.
+ */
+export function* waitForTimeout(match: (e: Envelope) => boolean, timeoutNs: number): Generator<DriverOp, Envelope | undefined, unknown> {
+  return (yield { op: "waitFor", match, timeoutNs }) as Envelope | undefined;
+}
+
+/** The current virtual time (`ktime_get()`). */
+export function* now(): Generator<DriverOp, number, unknown> {
+  return (yield { op: "now" }) as number;
+}
+
+/**
  * `readl_poll_timeout()`: read `offset` every `stepNs` until `done(value)`; throws after
  * `timeoutNs`. Returns the last value read.
  */
@@ -56,7 +70,8 @@ export function* poll(offset: number, done: (v: number) => boolean, stepNs: numb
 /**
  * A driver (and whatever else the test stands in for) as an actor running a script: it starts at
  * time 0, issues MMIO writes and reads on `gpu<N>.mmio`, resumes a read when its
- * `MmioReadCompleted` arrives, sleeps on an hrtimer, and waits for events on `listens`. An
+ * `MmioReadCompleted` arrives, sleeps on an hrtimer, and waits for events on `listens` (with a
+ * timeout when asked: the same hrtimer then resumes the script with undefined). An
  * exception thrown by the script is reported by the runtime as `ActorHandlerFailed`.
  */
 export function scriptedDriverActor(name: string, gpu: number, listens: readonly string[], script: () => DriverScript): ActorSpec {
@@ -68,12 +83,16 @@ export function scriptedDriverActor(name: string, gpu: number, listens: readonly
       const gen = script();
       let waiting: { kind: "read"; tag: string } | { kind: "event"; match: (e: Envelope) => boolean } | { kind: "sleep" } | { kind: "done" } = { kind: "sleep" };
       let reads = 0;
-      const advance = (input: unknown): void => {
-        for (let r = gen.next(input); ; r = gen.next(undefined)) {
+      const advance = (first: unknown): void => {
+        let input = first;
+        for (;;) {
+          const r = gen.next(input);
+          input = undefined;
           if (r.done === true) return void (waiting = { kind: "done" });
           const op = r.value;
           if (op.op === "write") ctx.publish(MmioWriteIssued, paths.mmio, { offset: op.offset, value: op.value });
           else if (op.op === "publish") ctx.publish(op.def, op.path, op.payload as never);
+          else if (op.op === "now") input = ctx.nowNs();
           else if (op.op === "read") {
             const tag = `${name}#${reads++}`;
             ctx.publish(MmioReadIssued, paths.mmio, { offset: op.offset, tag });
@@ -81,7 +100,10 @@ export function scriptedDriverActor(name: string, gpu: number, listens: readonly
           } else if (op.op === "sleep") {
             timer.start(op.ns);
             return void (waiting = { kind: "sleep" });
-          } else return void (waiting = { kind: "event", match: op.match });
+          } else {
+            if (op.timeoutNs !== undefined) timer.start(op.timeoutNs);
+            return void (waiting = { kind: "event", match: op.match });
+          }
         }
       };
       const timer = ctx.timer("script", () => {
@@ -92,7 +114,10 @@ export function scriptedDriverActor(name: string, gpu: number, listens: readonly
       return {
         handle(e: Envelope) {
           if (waiting.kind === "read" && EventRegistry.is(MmioReadCompleted, e) && e.payload.tag === waiting.tag) advance(e.payload.value);
-          else if (waiting.kind === "event" && waiting.match(e)) advance(e);
+          else if (waiting.kind === "event" && waiting.match(e)) {
+            timer.cancel();
+            advance(e);
+          }
         },
         snapshot: () => ({ waiting: waiting.kind, reads }),
       };

@@ -15,6 +15,8 @@ export interface RunEffect {
   readonly sbSlot: number;
   readonly job: JobDescriptor;
   readonly instructionAddress: number;
+  /** The CS's tiler-heap counters when the job was issued (render passes in flight = vtStart − fragEnd). */
+  readonly heap: { readonly vtStart: number; readonly vtEnd: number; readonly fragEnd: number };
 }
 
 /** A SYNC_ADD/SET wrote a sync object (fences derive from it; SYSTEM scope → CSG_SYNC_UPDATE, inferred). */

@@ -125,7 +125,8 @@ function run(x: Exec, job: JobDescriptor): Outcome {
   const jobId = d.nextJobId++;
   d.scoreboard[slot]! += 1;
   d.pendingJobs.push({ id: jobId, slot });
-  x.effects.push({ type: "run", jobId, sbSlot: slot, job, instructionAddress: x.pc });
+  const heap = { vtStart: d.heap.vtStart, vtEnd: d.heap.vtEnd, fragEnd: d.heap.fragEnd };
+  x.effects.push({ type: "run", jobId, sbSlot: slot, job, instructionAddress: x.pc, heap });
   return "next";
 }
 
