@@ -64,7 +64,7 @@ export class ActorHost {
       enqueueEvent: (d) => {
         if (!shadow) this.out.push(d);
       },
-      enqueueTimer: (key, fire) => this.timers.schedule({ ...key, fire }),
+      enqueueTimer: (key, fire, live) => this.timers.schedule({ ...key, fire, live }),
       subject: (path) => subjectOf(this.opts.run, path),
       // A timer handler that threw: a reaction at the level being handled.
       reportFailure: (a, cause, error) => {

@@ -13,7 +13,7 @@ export interface ActorHostServices {
   /** Queue an event draft for canonical delivery. */
   enqueueEvent(draft: Draft): void;
   /** Queue a timer expiry at its canonical key. */
-  enqueueTimer(key: { timeNs: number; depth: number; source: string; n: number }, fire: () => void): void;
+  enqueueTimer(key: { timeNs: number; depth: number; source: string; n: number }, fire: () => void, live: () => boolean): void;
   /** Full subject for a path inside the run. */
   subject(path: string): string;
   /** Record that the actor threw while handling `cause` (an event id, or the timer's name). */
@@ -101,7 +101,7 @@ export class HostedActor implements ActorContext, TimerBase {
         }
         this.emitState();
       });
-    });
+    }, () => timer.isQueued(generation));
   }
 
   /**

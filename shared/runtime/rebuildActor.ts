@@ -51,7 +51,7 @@ export function rebuildActor(spec: ActorSpec, run: string, seed: number, log: It
     run,
     nowNs: () => scheduler.nowNs,
     enqueueEvent: (d) => pending.push(d),
-    enqueueTimer: (key, fire) => scheduler.schedule({ ...key, fire }),
+    enqueueTimer: (key, fire, live) => scheduler.schedule({ ...key, fire, live }),
     subject: (path) => subjectOf(run, path),
     reportFailure: (_a, cause, error) => {
       divergence ??= { expected: "(no failure)", actual: `handler failed on ${cause}: ${error}` };

@@ -70,6 +70,11 @@ export class HrTimer {
     return overruns;
   }
 
+  /** Is the expiry queued with `generation` still the one that will fire? (False once cancelled or re-armed.) */
+  isQueued(generation: number): boolean {
+    return this.armed && generation === this.generation;
+  }
+
   /** Called by the timer base when a queued expiry comes due; ignores stale generations. */
   expire(generation: number): void {
     if (!this.armed || generation !== this.generation) return;

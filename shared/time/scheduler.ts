@@ -15,6 +15,8 @@ export interface OrderKey {
 /** A scheduled item: its key and what to do when its turn comes. */
 export interface Scheduled extends OrderKey {
   readonly fire: () => void;
+  /** False once the item no longer matters (a cancelled or re-armed timer): it is dropped unfired. */
+  readonly live?: () => boolean;
 }
 
 /** Canonical comparison of two order keys. */
@@ -51,14 +53,24 @@ export class Scheduler {
     return this.heap.size;
   }
 
+  /** The next live item, dropping dead ones (cancelled timers) from the top of the queue. */
+  private top(): Scheduled | undefined {
+    let next = this.heap.peek();
+    while (next !== undefined && next.live !== undefined && !next.live()) {
+      this.heap.pop();
+      next = this.heap.peek();
+    }
+    return next;
+  }
+
   /** The key of the next pending item, or undefined when idle. */
   peekKey(): OrderKey | undefined {
-    return this.heap.peek();
+    return this.top();
   }
 
   /** Virtual time of the next pending item, or undefined when idle. */
   nextTimeNs(): number | undefined {
-    return this.heap.peek()?.timeNs;
+    return this.top()?.timeNs;
   }
 
   /** Queue an item; its time must not be in the past. */
@@ -69,7 +81,7 @@ export class Scheduler {
 
   /** Run the next item if it is due at or before `limitNs`; false when there is none. */
   step(limitNs = Number.POSITIVE_INFINITY): boolean {
-    const next = this.heap.peek();
+    const next = this.top();
     if (next === undefined || next.timeNs > limitNs) return false;
     this.heap.pop();
     this.current = next.timeNs;
@@ -79,7 +91,7 @@ export class Scheduler {
 
   /** Run the next item if it comes strictly before `key` in canonical order; false otherwise. */
   stepBefore(key: OrderKey): boolean {
-    const next = this.heap.peek();
+    const next = this.top();
     if (next === undefined || !keyLess(next, key)) return false;
     this.heap.pop();
     this.current = next.timeNs;
