@@ -110,7 +110,7 @@ export class Coordinator {
       }),
     );
     for (const drafts of replies) for (const d of drafts) this.queue.push(d as Draft, this.now);
-    this.queue.delivered(events.map((e) => e.id));
+    this.queue.delivered(events);
     return true;
   }
 

@@ -106,8 +106,12 @@ export class ActorHost {
     this.timers.advanceTo(level.timeNs);
     this.out = [];
     for (const e of events) {
-      const key = parseEventId(e.id);
-      this.fireTimersBefore(level, { timeNs: e.timeNs, depth: e.depth, source: key.source, n: key.n });
+      // Interleave this level's timers by key; most levels have none, and skip the key work.
+      const t = this.timers.peekKey();
+      if (t !== undefined && atLevel(t, level)) {
+        const key = parseEventId(e.id);
+        this.fireTimersBefore(level, { timeNs: e.timeNs, depth: e.depth, source: key.source, n: key.n });
+      }
       this.dispatch(e);
     }
     this.fireTimersBefore(level, stopBefore);

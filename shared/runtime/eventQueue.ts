@@ -64,9 +64,9 @@ export class EventQueue {
   }
 
   /** Run the hooks of delivered events, in delivery order. */
-  delivered(ids: readonly string[]): void {
+  delivered(events: readonly { readonly id: string }[]): void {
     if (this.hooks.size === 0) return;
-    for (const id of ids) {
+    for (const { id } of events) {
       const hook = this.hooks.get(id);
       if (hook !== undefined) {
         this.hooks.delete(id);

@@ -162,6 +162,16 @@ export class Simulation {
     return { reason, endTimeNs, events: this.seq };
   }
 
+  /**
+   * Deliver levels until `done()` holds or nothing is left at or before `untilNs`; returns
+   * `done()`. Unlike `run` it never ends the run (no `RunEnded`): for clients that drive the
+   * simulation request by request, such as the DRM client API on the embedded runtime.
+   */
+  runUntil(done: () => boolean, untilNs = Number.POSITIVE_INFINITY): boolean {
+    while (!done() && this.step(untilNs, Number.POSITIVE_INFINITY));
+    return done();
+  }
+
   /** Deliver one level; false when there is nothing (more) to do within the bounds. */
   private step(untilNs: number, untilSeq: number): boolean {
     if (this.stopped || this.seq > untilSeq) return false;
@@ -183,7 +193,7 @@ export class Simulation {
       delivered.push(this.deliver(d));
     }
     for (const p of this.host.runLevel(level, delivered, stopBefore)) this.queue.push(p, this.now);
-    this.queue.delivered(delivered.map((e) => e.id));
+    this.queue.delivered(delivered);
     return true;
   }
 
