@@ -45,6 +45,10 @@ export function gpuHardware(
  */
 export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
   const actors: ActorSpec[] = [];
-  for (let gpu = 0; gpu < scenario.gpus; gpu++) actors.push(...gpuHardware(model, gpu, scenario.jitter, undefined, scenario.supplies === "on"), driverActor(gpu, model));
+  for (let gpu = 0; gpu < scenario.gpus; gpu++) {
+    // One RAM per GPU: the hardware's replica, which the driver (the CPU) also reads.
+    const mem = new PhysicalMemory(model.memory.system_ram_bytes);
+    actors.push(...gpuHardware(model, gpu, scenario.jitter, mem, scenario.supplies === "on"), driverActor(gpu, model, { mem }));
+  }
   return actors;
 }

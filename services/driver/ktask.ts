@@ -13,7 +13,23 @@ export type KOp =
   | { readonly op: "sleep"; readonly ns: number }
   | { readonly op: "now" }
   | { readonly op: "publish"; readonly def: EventDef; readonly path: string; readonly payload: unknown }
-  | { readonly op: "wait"; readonly match: (e: Envelope) => unknown; readonly timeoutNs: number };
+  | { readonly op: "wait"; readonly match: (e: Envelope) => unknown; readonly timeoutNs: number }
+  | { readonly op: "until"; readonly cond: () => unknown; readonly timeoutNs: number }
+  | { readonly op: "lock"; readonly mutex: KMutex }
+  | { readonly op: "unlock"; readonly mutex: KMutex };
+
+/**
+ * A sleeping lock for kernel tasks (`struct mutex`): one owner, waiters served in FIFO order. The
+ * runner hands the lock to the next waiter on unlock and resumes it in the same instant. Owner and
+ * waiters are opaque to everything but the runner.
+ */
+export class KMutex {
+  /** The task holding the lock, if any (runner-private). */
+  owner: unknown = undefined;
+  /** Tasks blocked in `mutex_lock`, oldest first (runner-private). */
+  readonly waiters: unknown[] = [];
+  constructor(readonly name: string) {}
+}
 
 /** A kernel task: a generator of operations, resumed with each operation's result. */
 export type KTask<R> = Generator<KOp, R, unknown>;
@@ -44,8 +60,28 @@ export function* emit<D extends EventDef>(def: D, path: string, payload: Payload
 }
 
 /**
+ * `wait_event_timeout(wq, condition, timeout)`: `cond` is checked at once and again whenever the
+ * driver's state may have changed (after every event the actor handles and every step another
+ * task takes — the wake_up of the kernel's wait queue). Resolves with what `cond` returned, or
+ * undefined when `timeoutNs` passed first; `Infinity` waits forever (`wait_event`).
+ */
+export function* waitEvent<T>(cond: () => T | undefined, timeoutNs: number): KTask<T | undefined> {
+  return (yield { op: "until", cond, timeoutNs }) as T | undefined;
+}
+
+/** `mutex_lock(&m)`: take the lock, sleeping while another task holds it. */
+export function* mutexLock(mutex: KMutex): KTask<void> {
+  yield { op: "lock", mutex };
+}
+
+/** `mutex_unlock(&m)`: release the lock; the oldest waiter gets it next. */
+export function* mutexUnlock(mutex: KMutex): KTask<void> {
+  yield { op: "unlock", mutex };
+}
+
+/**
  * `wait_event_timeout`: wait for an event that `match` accepts (returns non-undefined for), at most
- * `timeoutNs`; resolves with what `match` returned, or undefined on timeout.
+ * `timeoutNs` (`Infinity`: no timeout); resolves with what `match` returned, or undefined on timeout.
  */
 export function* waitFor<T>(match: (e: Envelope) => T | undefined, timeoutNs: number): KTask<T | undefined> {
   return (yield { op: "wait", match, timeoutNs }) as T | undefined;

@@ -39,6 +39,7 @@ describe("driver probe", () => {
       ["ProbeStepCompleted", "soft-reset"],
       ["ProbeStepCompleted", "l2-power"],
       ["ProbeStepCompleted", "gpu-info"],
+      ["ProbeStepCompleted", "mmu"],
       ["DrmDeviceRegistered", ""],
     ]);
     expect(probe.at(-1)?.payload).toEqual({ name: "panthor", version: "1.5.0", gpuId: 0xa8670005, shaderPresent: 0x50005 });

@@ -3,7 +3,7 @@ import { EventRegistry } from "../../shared/events/registry.ts";
 import { ERRNO } from "../../shared/gpu/errno.ts";
 import { readGpuInfo, type DrmPanthorGpuInfo } from "../../shared/gpu/gpuInfo.ts";
 import type { GpuModel } from "../../shared/gpu/model.ts";
-import { GPU_CONTROL as R, GPU_CMD, GPU_IRQ } from "../../shared/gpu/registers.ts";
+import { GPU_CONTROL as R, GPU_CMD, GPU_IRQ, MMU_CONTROL } from "../../shared/gpu/registers.ts";
 import { powerPaths } from "../power/powerService.ts";
 import {
   ClockDisableRequested,
@@ -18,6 +18,8 @@ import {
 import { beginProbe, gpuProbed, registerDevice, type DeviceCtx } from "./deviceCtx.ts";
 import { DeviceProbeFailed, DrmDeviceRegistered, ProbeStepCompleted, ProbeStepFailed, ProbeStepUnwound, driverPaths, type ProbeStep } from "./driverEvents.ts";
 import { emit, readl, readPollTimeout, waitFor, writel, type KTask } from "./ktask.ts";
+import { mmuIrqMask } from "./uapi/asSlots.ts";
+import { driverMemoryLayout, type DriverMemoryLayout } from "./uapi/driverMemory.ts";
 
 const US = 1_000;
 const MS = 1_000_000;
@@ -75,8 +77,17 @@ const GPU_INFO_OFFSETS: readonly number[] = (() => {
  * `panthor_device_init`). Each completed step pushes its undo; a failure reports the step and
  * errno, undoes what was set up in reverse order, and ends in `DeviceProbeFailed` — no leak, no
  * half-bound device. Returns the registered device, or undefined when probe failed.
+ *
+ * The MMU step (`panthor_mmu_init`) reserves the driver's memory — the page-table pool and the
+ * GEM pool of `layout` — and unmasks the MMU interrupt of every present AS. The device registers
+ * as "panthor" 1.`minor`.0 (Tyr: 1.5.0, so Mesa's panvk opens it).
  */
-export function* probeDevice(gpu: number, model: GpuModel): KTask<DeviceCtx<"registered"> | undefined> {
+export function* probeDevice(
+  gpu: number,
+  model: GpuModel,
+  layout: DriverMemoryLayout = driverMemoryLayout(model.memory.system_ram_bytes),
+  minor = 5,
+): KTask<DeviceCtx<"registered"> | undefined> {
   const paths = driverPaths(gpu);
   const undo: { step: ProbeStep; what: string; run: () => KTask<void> }[] = [];
   const done = (step: ProbeStep, detail: string) => emit(ProbeStepCompleted, paths.probe, { step, detail });
@@ -119,9 +130,15 @@ export function* probeDevice(gpu: number, model: GpuModel): KTask<DeviceCtx<"reg
     const info: DrmPanthorGpuInfo = readGpuInfo((o) => values.get(o) ?? 0);
     const probed = gpuProbed(dev, info);
     yield* done("gpu-info", `gpu_id 0x${info.gpu_id.toString(16)} shader_present 0x${info.shader_present.toString(16)}`);
-    // 7. DRM device: Tyr registers as "panthor" 1.5.0 so Mesa's panvk opens it.
+    // 7. MMU (panthor_mmu_init): memory pools reserved, fault interrupts of the present ASes unmasked.
+    const mask = mmuIrqMask(info.as_present, 0);
+    yield* writel(MMU_CONTROL.MMU_INT_MASK, mask);
+    undo.push({ step: "mmu", what: "MMU_INT_MASK=0", run: () => writel(MMU_CONTROL.MMU_INT_MASK, 0) });
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    yield* done("mmu", `page-table pool ${hex(layout.ptPool.start)}+${hex(layout.ptPool.size)}, GEM pool ${hex(layout.gemPool.start)}+${hex(layout.gemPool.size)}, MMU_INT_MASK ${hex(mask)}`);
+    // 8. DRM device: Tyr registers as "panthor" 1.5.0 so Mesa's panvk opens it.
     const registered = registerDevice(probed, gpu);
-    yield* emit(DrmDeviceRegistered, paths.device, { name: "panthor", version: "1.5.0", gpuId: info.gpu_id, shaderPresent: info.shader_present });
+    yield* emit(DrmDeviceRegistered, paths.device, { name: "panthor", version: `1.${minor}.0`, gpuId: info.gpu_id, shaderPresent: info.shader_present });
     return registered;
   } catch (e) {
     if (!(e instanceof ProbeFailure)) throw e;

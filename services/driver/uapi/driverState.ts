@@ -1,0 +1,144 @@
+/**
+ * The driver's memory-side state of one registered device, as panthor keeps it in
+ * `struct panthor_device` (`ptdev->mmu`, the GEM objects) and per open file in
+ * `struct panthor_file` (`pfile->vms`) plus `struct drm_file` (GEM and syncobj handle tables).
+ *
+ * One mutable object owned by the driver actor `drv<N>`; the ioctl handlers and kernel tasks in
+ * this folder are the only code that changes it. GEM is the pure decider of `services/gem`
+ * (state folded from its events), GPUVM the pure VA trees of `services/gpuvm`.
+ */
+import type { GpuModel } from "../../../shared/gpu/model.ts";
+import type { PhysicalMemory } from "../../../shared/gpu/physicalMemory.ts";
+import { mmuVaBits } from "../../../shared/gpu/registerFields.ts";
+import { FenceRegistry, type DmaFence } from "../../fence/index.ts";
+import { initialState, type GemState } from "../../gem/index.ts";
+import type { GpuVm, PreparedBindOp, VmLayout } from "../../gpuvm/index.ts";
+import type { PageTable } from "../../mmu/pageTable.ts";
+import type { DeviceCtx } from "../deviceCtx.ts";
+import { KMutex } from "../ktask.ts";
+import { driverMemoryLayout, PageTableMemory, type DriverMemoryLayout, type DriverMemoryOptions } from "./driverMemory.ts";
+import { SyncobjStore } from "./syncobj.ts";
+
+/** The lifecycle of a VM as VM_GET_STATE and VM_BIND see it (`vm->unusable`, `vm->destroyed`). */
+export type VmStatus = "usable" | "unusable" | "destroyed";
+
+/** One queued asynchronous VM_BIND op (`struct panthor_vm_bind_job`). */
+export interface BindJob {
+  readonly seq: number;
+  readonly prepared: PreparedBindOp;
+  /** In-fences: the job runs once every one has signalled. */
+  readonly waits: readonly DmaFence[];
+  /** The job's finished fence, already attached to the signal syncobjs. */
+  readonly done: DmaFence;
+}
+
+/** `struct panthor_vm` of a user VM. */
+export interface PanthorVm {
+  /** Device-wide identity (never reused), for exclusive-BO checks and logs. */
+  readonly uid: number;
+  readonly file: number;
+  /** The id in the file's VM pool (1..32). */
+  readonly id: number;
+  readonly layout: VmLayout;
+  gpuvm: GpuVm;
+  readonly pt: PageTable;
+  /** AS slot while resident (`vm->as.id`). */
+  as: number | undefined;
+  status: VmStatus;
+  /** An MMU fault hit the VM's AS and was not handled (`vm->unhandled_fault`). */
+  unhandledFault: boolean;
+  /** The per-VM bind queue (drm_sched entity with credit limit 1): jobs in submission order. */
+  readonly bindQueue: BindJob[];
+  /** Fence context of the bind queue's finished fences. */
+  readonly fenceContext: number;
+  nextBindSeq: number;
+}
+
+/** A CPU mapping of a BO in the file's process (one mmap of the BO's fake offset). */
+export interface CpuMapping {
+  readonly obj: number;
+  readonly length: number;
+  /** mmap(2) calls still mapped (each holds a pin on the pages). */
+  count: number;
+}
+
+/** `struct drm_file` + `struct panthor_file`. */
+export interface DrmFileState {
+  readonly id: number;
+  readonly client: string;
+  status: "open" | "closing";
+  /** `pfile->vms`: VM id → VM. */
+  readonly vms: Map<number, PanthorVm>;
+  /** Live CPU mappings by fake mmap offset. */
+  readonly mappings: Map<number, CpuMapping>;
+}
+
+/** Options of the driver's memory side. */
+export interface DriverStateOptions extends DriverMemoryOptions {
+  /** Driver minor version: 1.7 adds BO_QUERY_INFO, BO_SYNC and WB_MMAP. Default 5 (what Tyr registers). */
+  readonly uapiMinor?: number;
+}
+
+/** The device-wide state (see the module comment). */
+export interface DriverState {
+  readonly dev: DeviceCtx<"registered">;
+  readonly model: GpuModel;
+  readonly vaBits: number;
+  readonly uapiMinor: number;
+  /** This process's replica of system RAM (CPU reads: mmap reads, zero-fill checks, swap-out). */
+  readonly ram: PhysicalMemory;
+  readonly layout: DriverMemoryLayout;
+  /** The CPU's view of the page-table pool. */
+  readonly ptMem: PageTableMemory;
+  gem: GemState;
+  /** BO labels (BO_SET_LABEL), by object. */
+  readonly labels: Map<number, string>;
+  /** Exclusive BOs: object → uid of the VM whose resv they share. */
+  readonly exclusiveOwner: Map<number, number>;
+  /** Page contents the shrinker swapped out, by object (frame index → bytes; zero pages omitted). */
+  readonly swap: Map<number, Map<number, Uint8Array>>;
+  readonly files: Map<number, DrmFileState>;
+  nextFile: number;
+  nextVmUid: number;
+  /** AS slot → VM uid (`ptdev->mmu->as.slots[]`). */
+  readonly asSlots: Map<number, PanthorVm>;
+  /** ASes with an unhandled fault (`ptdev->mmu->as.faulty_mask`). */
+  faultyMask: number;
+  readonly fences: FenceRegistry;
+  readonly syncobjs: SyncobjStore;
+  /** `ptdev->mmu->as.slots_lock` and every VM's `op_lock` in one: page-table and AS updates are serialised. */
+  readonly mmLock: KMutex;
+}
+
+/** The state right after probe (`panthor_mmu_init`): pools reserved, no file open. */
+export function createDriverState(dev: DeviceCtx<"registered">, model: GpuModel, ram: PhysicalMemory, opts: DriverStateOptions = {}): DriverState {
+  const layout = driverMemoryLayout(model.memory.system_ram_bytes, opts);
+  const fences = new FenceRegistry();
+  return {
+    dev,
+    model,
+    vaBits: mmuVaBits(dev.info.mmu_features),
+    uapiMinor: opts.uapiMinor ?? 5,
+    ram,
+    layout,
+    ptMem: new PageTableMemory(layout),
+    gem: initialState(layout.gemPool.size, { firstFrame: layout.gemPool.start / 4096 }),
+    labels: new Map(),
+    exclusiveOwner: new Map(),
+    swap: new Map(),
+    files: new Map(),
+    nextFile: 1,
+    nextVmUid: 1,
+    asSlots: new Map(),
+    faultyMask: 0,
+    fences,
+    syncobjs: new SyncobjStore(fences),
+    mmLock: new KMutex("mmu"),
+  };
+}
+
+/** The open file `id`, or undefined (closed, closing, or never opened: the fd is bad). */
+export function openFile(d: DriverState, id: number): DrmFileState | undefined {
+  const f = d.files.get(id);
+  return f?.status === "open" ? f : undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * The driver's memory-side state as plain JSON — what debugfs would show (`gems`, the VMs and
+ * their mappings, AS slots) — for `replay --until`, the actor's snapshot and tests that compare
+ * the GPUVM trees with the page tables in RAM. Frame lists are run-length encoded as
+ * `[first, count]` extents so a large BO stays small.
+ */
+import { isSignaled } from "../../fence/index.ts";
+import { userVas } from "../../gpuvm/index.ts";
+import type { DriverState, PanthorVm } from "./driverState.ts";
+
+/** Frames as ascending runs `[first, count]` (order kept; a run breaks where frames are not consecutive). */
+export function frameExtents(frames: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const f of frames) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last[0] + last[1] === f) last[1]++;
+    else out.push([f, 1]);
+  }
+  return out;
+}
+
+/** One VM as JSON. */
+export function describeVm(vm: PanthorVm) {
+  return {
+    id: vm.id,
+    uid: vm.uid,
+    status: vm.status,
+    as: vm.as ?? null,
+    pgd: vm.pt.pgdPa,
+    userVaRange: vm.layout.userVaRange,
+    vas: userVas(vm.gpuvm).map((v) => ({ addr: v.addr, range: v.range, obj: v.obj, offset: v.offset, flags: v.flags })),
+    bindQueue: vm.bindQueue.map((j) => ({ seq: j.seq, type: j.prepared.type, ready: j.waits.every((f) => isSignaled(f)) })),
+  };
+}
+
+/** The whole memory side as JSON. */
+export function describeDriverState(d: DriverState) {
+  return {
+    files: [...d.files.values()].map((f) => ({
+      id: f.id,
+      client: f.client,
+      status: f.status,
+      handles: [...(d.gem.files.get(f.id) ?? new Map<number, number>())].sort(([a], [b]) => a - b),
+      vms: [...f.vms.values()].sort((a, b) => a.id - b.id).map(describeVm),
+      syncobjs: d.syncobjs.handlesOf(f.id),
+      mappings: [...f.mappings].map(([offset, m]) => ({ offset, obj: m.obj, length: m.length, count: m.count })),
+    })),
+    gem: [...d.gem.objects.values()].map((o) => ({
+      obj: o.obj, size: o.size, flags: o.flags, handles: o.handles, pins: o.pinCount, gpuMappings: o.gpuMappings, jobRefs: o.jobRefs,
+      madv: o.madv, mmapOffset: o.mmapOffset ?? null, pages: o.pages === undefined ? null : frameExtents(o.pages), label: d.labels.get(o.obj) ?? null,
+    })),
+    asSlots: [...d.asSlots].sort(([a], [b]) => a - b).map(([as, vm]) => ({ as, file: vm.file, vmId: vm.id })),
+    faultyMask: d.faultyMask,
+    ptPoolFreeFrames: d.ptMem.freeFrameCount,
+    gemFreeFrames: d.gem.pool.free.reduce((n, e) => n + e.count, 0),
+  };
+}
