@@ -97,8 +97,9 @@ program
   .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>), same format as `run`")
   .option("--nats <url>", "NATS server (default: 127.0.0.1:4222 if it answers, else one started for the run)")
+  .option("--shards <k>", "spread a fleet's GPUs over K processes per service (GPU g → shard g mod K)", integer("--shards"))
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean }) => guarded(() => upCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number }) => guarded(() => upCommand(file, opts)));
 
 program
   .command("coordinate")

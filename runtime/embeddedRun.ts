@@ -79,14 +79,18 @@ export interface InputQueue {
  */
 export function queueSteps(queue: InputQueue, scenario: Scenario): void {
   scenario.steps.forEach((step) => {
-    const every = step.every ?? 0;
-    let left = step.count;
-    const next = (at: number) => {
-      if (left-- <= 0 || at > scenario.duration) return;
-      const id = queue.inputRaw(INPUT_SOURCES.scenario, step.type, step.path, step.payload, at);
-      if (left > 0) queue.onDelivered(id, () => next(at + every));
-    };
-    next(step.at);
+    // A path with `{gpu}` is one step per GPU of the fleet, in GPU order.
+    const paths = step.path.includes("{gpu}") ? Array.from({ length: scenario.gpus }, (_, g) => step.path.replaceAll("{gpu}", String(g))) : [step.path];
+    for (const path of paths) {
+      const every = step.every ?? 0;
+      let left = step.count;
+      const next = (at: number) => {
+        if (left-- <= 0 || at > scenario.duration) return;
+        const id = queue.inputRaw(INPUT_SOURCES.scenario, step.type, path, step.payload, at);
+        if (left > 0) queue.onDelivered(id, () => next(at + every));
+      };
+      next(step.at);
+    }
   });
 }
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
-import { composeServices } from "../../runtime/multiprocess/composeServices.ts";
+import { composeServices, shardServices } from "../../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../../runtime/multiprocess/natsRun.ts";
 import { natsForUp, startServiceProcess, stopServices } from "../../runtime/multiprocess/natsUp.ts";
 import { formatSummary } from "./runCommand.ts";
@@ -14,6 +14,8 @@ export interface UpOptions {
   readonly nats?: string;
   readonly json?: boolean;
   readonly services?: string;
+  /** Spread the GPUs of a fleet over this many processes per service (GPU g goes to shard g mod K). */
+  readonly shards?: number;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
@@ -27,7 +29,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   const loaded = loadScenarioFile(file, createCatalogue());
   const seed = opts.seed ?? loaded.scenario.seed;
   const nats = await natsForUp(opts.nats, log);
-  const services = composeServices();
+  const services = shardServices(composeServices(), opts.shards ?? 1, loaded.scenario.gpus);
   const env = { TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(file), TYRSIM_SEED: String(seed) };
   const procs = services.map((s, i) => startServiceProcess(s, i, env, log));
   const started = wallClock();

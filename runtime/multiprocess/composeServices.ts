@@ -27,3 +27,20 @@ export function composeServices(path = "docker-compose.yml"): ComposeService[] {
   }
   return out;
 }
+
+/**
+ * Shard a service list over a fleet: each service becomes `shards` services, shard k serving the
+ * GPUs g with g mod shards = k (`<name>-<k>`, TYRSIM_GPUS set accordingly). Shards with no GPU are
+ * left out. One shard is the list unchanged.
+ */
+export function shardServices(services: readonly ComposeService[], shards: number, gpus: number): ComposeService[] {
+  if (shards <= 1) return [...services];
+  const out: ComposeService[] = [];
+  for (const svc of services) {
+    for (let k = 0; k < shards; k++) {
+      const mine = Array.from({ length: gpus }, (_, g) => g).filter((g) => g % shards === k);
+      if (mine.length > 0) out.push({ ...svc, name: `${svc.name}-${k}`, gpus: mine.join(",") });
+    }
+  }
+  return out;
+}

@@ -58,7 +58,7 @@ export function parseScenario(text: string, file: string, registry: EventRegistr
   scenario.steps.forEach((step, i) => {
     const def = registry.get(step.type);
     if (def === undefined) return fail(["steps", i, "type"], `unknown event type '${step.type}'`);
-    if (!isValidSubject(step.path) || step.path.split(".").length < 1) fail(["steps", i, "path"], `not a subject path: '${step.path}'`);
+    if (!isValidSubject(step.path.replaceAll("{gpu}", "0"))) fail(["steps", i, "path"], `not a subject path: '${step.path}'`);
     const payload = def.payload.safeParse(step.payload);
     if (!payload.success) {
       const issue = payload.error.issues[0] as z.core.$ZodIssue;

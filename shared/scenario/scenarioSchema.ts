@@ -9,7 +9,7 @@ export const ScenarioStepSchema = z.strictObject({
   at: DurationSchema,
   /** Registered event type, e.g. `PowerOnRequested`. */
   type: z.string().min(1),
-  /** Subject path inside the run, e.g. `gpu0.pwr.cmd`. */
+  /** Subject path inside the run, e.g. `gpu0.pwr.cmd`; `{gpu}` stands for each GPU of a fleet (`gpu{gpu}.pwr.cmd`). */
   path: z.string().min(1),
   payload: z.unknown().default({}),
   /** Repeat the step this many times in all (default once)… */
