@@ -7,7 +7,10 @@ import { replayCommand } from "./commands/replayCommand.ts";
 import { tailCommand } from "./commands/tailCommand.ts";
 import { coordinateCommand, upCommand } from "./commands/upCommand.ts";
 import { catalogueCommand } from "./commands/catalogueCommand.ts";
+import { exportCommand } from "./commands/exportCommand.ts";
+import { materialiseLog } from "./logLocation.ts";
 import { traceCommand } from "./commands/traceCommand.ts";
+import { registerFaultCommands } from "./commands/faultCommands.ts";
 
 function integer(name: string) {
   return (v: string): number => {
@@ -59,10 +62,10 @@ program
 program
   .command("replay")
   .description("re-run a log from its own inputs; exit 0 if identical, 1 with the first divergence")
-  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl)")
+  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl) or a JetStream run (nats://host:4222/<run>)")
   .option("--until <seq>", "stop after event SEQ and print every actor's state", integer("--until"))
   .option("--json", "print the result as JSON")
-  .action((log: string, opts: { until?: number; json?: boolean }) => guarded(() => replayCommand(log, opts)));
+  .action((log: string, opts: { until?: number; json?: boolean }) => guarded(async () => replayCommand(await materialiseLog(log), opts)));
 
 program
   .command("tail")
@@ -78,17 +81,19 @@ program
   .action((log: string | undefined, subject: string | undefined, opts: { nats?: string; run?: string; type?: string[]; source?: string; limit?: number; json?: boolean }) => {
     // With --nats the first positional is the subject.
     const [file, subj] = opts.nats !== undefined ? [undefined, log] : [log, subject];
-    return guarded(() => tailCommand(file, subj, opts));
+    return guarded(async () => tailCommand(file === undefined ? undefined : await materialiseLog(file), subj, opts));
   });
 
 program
   .command("trace")
   .description("write a Perfetto trace (Chrome JSON) of a log; open it at https://ui.perfetto.dev")
-  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl)")
+  .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl) or a JetStream run (nats://host:4222/<run>)")
   .option("-o, --out <file>", "trace file (default: trace.json beside the log)")
   .option("--compact", "leave out register accesses and generic instants (slices, counters, faults, inputs stay)")
   .option("--json", "print the result as JSON")
-  .action((log: string, opts: { out?: string; compact?: boolean; json?: boolean }) => guarded(() => traceCommand(log, opts)));
+  .action((log: string, opts: { out?: string; compact?: boolean; json?: boolean }) =>
+    guarded(async () => traceCommand(await materialiseLog(log), { ...opts, ...(opts.out === undefined && log.startsWith("nats://") ? { out: "trace.json" } : {}) })),
+  );
 
 program
   .command("up")
@@ -98,8 +103,9 @@ program
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>), same format as `run`")
   .option("--nats <url>", "NATS server (default: 127.0.0.1:4222 if it answers, else one started for the run)")
   .option("--shards <k>", "spread a fleet's GPUs over K processes per service (GPU g → shard g mod K)", integer("--shards"))
+  .option("--no-jetstream", "do not also write the log to JetStream")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number }) => guarded(() => upCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean }) => guarded(() => upCommand(file, opts)));
 
 program
   .command("coordinate")
@@ -109,13 +115,25 @@ program
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
   .option("--nats <url>", "NATS server", "nats://127.0.0.1:4222")
   .option("--services <names>", "comma-separated service names to wait for (default: docker-compose.yml's)")
+  .option("--no-jetstream", "do not also write the log to JetStream")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean }) => guarded(() => coordinateCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean; jetstream?: boolean }) => guarded(() => coordinateCommand(file, opts)));
 
 program
   .command("catalogue")
   .description("print the wire protocol (envelope, every event type, coordinator messages) as JSON Schema")
   .option("-o, --out <file>", "write to a file instead of stdout")
   .action((opts: { out?: string }) => guarded(() => catalogueCommand(opts)));
+
+registerFaultCommands(program, guarded, { integer: integer("--count"), collect });
+
+program
+  .command("export")
+  .description("copy a run's log from JetStream to a JSON-lines file (or, with --import, a file into JetStream)")
+  .argument("[run]", "run id, e.g. probe-1")
+  .requiredOption("--nats <url>", "NATS server holding the TYRSIM_LOG stream")
+  .option("-o, --out <file>", "output file (default runs/<run>/events.jsonl)")
+  .option("--import <file>", "copy this JSON-lines log into JetStream instead")
+  .action((run: string | undefined, opts: { nats: string; out?: string; import?: string }) => guarded(() => exportCommand(run, opts)));
 
 await program.parseAsync(process.argv);

@@ -37,5 +37,13 @@ describe("the multi-process runtime (tyrsim up)", () => {
     expect(summary.digest).toBe(embedded.digest);
     expect(readFileSync(join(out, "events.jsonl"))).toEqual(readFileSync(embedded.log));
     expect(summary.rounds).toBeGreaterThan(0);
+    // and the run is in JetStream: exported, it is the same file; replayed straight from there, it matches
+    const exported = join(out, "exported.jsonl");
+    const exp = spawnSync(process.execPath, ["bin/tyrsim.mjs", "export", `probe-${seed}`, "--nats", nats.url, "-o", exported], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    expect(exp.status, exp.stderr).toBe(0);
+    expect(readFileSync(exported)).toEqual(readFileSync(embedded.log));
+    const replay = spawnSync(process.execPath, ["bin/tyrsim.mjs", "replay", `${nats.url.replace(/\/$/, "")}/probe-${seed}`], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout).toContain(`match: ${embedded.events} events identical`);
   }, 150_000);
 });

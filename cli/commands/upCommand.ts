@@ -16,6 +16,8 @@ export interface UpOptions {
   readonly services?: string;
   /** Spread the GPUs of a fleet over this many processes per service (GPU g goes to shard g mod K). */
   readonly shards?: number;
+  /** Write the log to JetStream too (default true). */
+  readonly jetstream?: boolean;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
@@ -34,10 +36,10 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   const procs = services.map((s, i) => startServiceProcess(s, i, env, log));
   const started = wallClock();
   try {
-    const summary = await runCoordinated({ loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+    const summary = await runCoordinated({ loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, jetstream: opts.jetstream !== false, ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
     const wallMs = wallClock() - started;
     await stopServices(procs);
-    process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallMs) + `  services:     ${services.length} processes, ${summary.rounds} coordination rounds\n`);
+    process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallMs) + `  services:     ${services.length} processes, ${summary.rounds} coordination rounds\n` + (opts.jetstream !== false ? `  jetstream:    ${nats.url}/${summary.run}\n` : ""));
     return summary.actorFailures > 0 ? 1 : 0;
   } finally {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
@@ -51,7 +53,7 @@ export async function coordinateCommand(file: string, opts: UpOptions): Promise<
   const natsUrl = opts.nats ?? "nats://127.0.0.1:4222";
   const services = (opts.services ?? composeServices().map((s) => s.name).join(",")).split(",").filter((s) => s.length > 0);
   const started = wallClock();
-  const summary = await runCoordinated({ loaded, natsUrl, services, log, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+  const summary = await runCoordinated({ loaded, natsUrl, services, log, jetstream: opts.jetstream !== false, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
   process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallClock() - started));
   return summary.actorFailures > 0 ? 1 : 0;
 }

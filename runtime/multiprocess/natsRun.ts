@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
+import { openJetStreamLogSink } from "../../shared/log/jetstreamSink.ts";
+import { TeeSink } from "../../shared/log/teeSink.ts";
 import type { LoadedScenario } from "../../shared/scenario/loadScenario.ts";
 import { headerOf, runIdOf } from "../embeddedRun.ts";
 import { RunStats, type RunSummary } from "../runStats.ts";
@@ -14,6 +16,8 @@ export interface CoordinatedRunOptions {
   readonly natsUrl: string;
   readonly services: readonly string[];
   readonly log?: (line: string) => void;
+  /** Also write the log to JetStream (stream TYRSIM_LOG, subject tyrsimlog.<run>), replacing an earlier record of the run. */
+  readonly jetstream?: boolean;
 }
 
 /**
@@ -28,7 +32,9 @@ export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSu
   const outDir = opts.outDir ?? join("runs", run);
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, "events.jsonl");
-  const sink = new JsonlLogSink(logPath);
+  const file = new JsonlLogSink(logPath);
+  // The attempt token only names this writing of the run in JetStream msgIDs; it never enters the log.
+  const sink = opts.jetstream === true ? new TeeSink([file, await openJetStreamLogSink(opts.natsUrl, run, { replace: { attempt: attemptToken() } })]) : file;
   sink.writeHeader(headerOf(opts.loaded, seed));
   const stats = new RunStats();
   const outcome = await runNatsCoordinator({
@@ -41,7 +47,12 @@ export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSu
     ...(opts.log !== undefined ? { log: opts.log } : {}),
   });
   await sink.close();
-  const summary = stats.summary({ run, scenario, seed, runtime: "multi-process", outcome, digest: sink.digest.hex(), log: logPath });
+  const summary = stats.summary({ run, scenario, seed, runtime: "multi-process", outcome, digest: file.digest.hex(), log: logPath });
   writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   return { ...summary, rounds: outcome.rounds };
+}
+
+/** A token naming one writing of a run (wall-clock based: this is the I/O shell, not the simulation). */
+function attemptToken(): string {
+  return `w${Date.now().toString(36)}${process.pid.toString(36)}`;
 }

@@ -89,6 +89,23 @@ describe("JetStream log", () => {
     expect(nc.isClosed()).toBe(false);
   });
 
+  it("replaces an earlier record of the same run when asked, although the duplicate window survives a purge", async () => {
+    // given a run already stored (its msgIDs still in the stream's duplicate window)
+    const run = newRun();
+    const first = await openJetStreamLogSink(nc, run);
+    first.writeHeader(headerOf(run));
+    for (const e of eventsOf(run, 20)) first.append(e);
+    await first.close();
+    // when the same run is written again, shorter, as a new attempt that replaces it
+    const again = await openJetStreamLogSink(nc, run, { replace: { attempt: "a2" } });
+    again.writeHeader(headerOf(run));
+    for (const e of eventsOf(run, 7)) again.append(e);
+    await again.close();
+    // then the stream holds exactly the new record
+    expect(again.stats()).toEqual({ stored: 8, duplicates: 0, failed: 0 });
+    expect(await readAll(await openJetStreamLogSource(nc, run))).toEqual(eventsOf(run, 7).map(eventLine));
+  });
+
   it("reads a run as it was when reading started, ending at its last message then", async () => {
     const run = newRun();
     const sink = await openJetStreamLogSink(nc, run);

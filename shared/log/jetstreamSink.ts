@@ -2,7 +2,7 @@ import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Envelope } from "../events/envelope.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
-import { ensureLogStream, KIND_HEADER, logSubjectOf, LogRecordKind, openLogConnection, type LogConnection } from "./jetstreamStream.ts";
+import { ensureLogStream, KIND_HEADER, LOG_STREAM, logSubjectOf, LogRecordKind, openLogConnection, type LogConnection } from "./jetstreamStream.ts";
 
 /** Publishes awaiting their ack at once; enough to keep the pipe full, few enough to bound memory. */
 const DEFAULT_MAX_IN_FLIGHT = 256;
@@ -61,6 +61,8 @@ export class JetStreamLogSink implements LogSink {
     private readonly conn: LogConnection,
     readonly run: string,
     private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+    /** Writing attempt of this run (see `openJetStreamLogSink`'s `replace`); part of every msgID. */
+    private readonly attempt?: string,
   ) {
     this.js = jetstream(conn.nc);
     this.subject = logSubjectOf(run, "publish");
@@ -69,12 +71,16 @@ export class JetStreamLogSink implements LogSink {
   writeHeader(header: LogHeader): void {
     if (this.headerWritten) throw new JetStreamLogUsageError(this.run, "writeHeader called twice");
     this.headerWritten = true;
-    this.enqueue({ msgId: `${this.run}:header`, kind: LogRecordKind.Header, data: JSON.stringify(header) });
+    this.enqueue({ msgId: this.msgId("header"), kind: LogRecordKind.Header, data: JSON.stringify(header) });
   }
 
   append(event: Envelope): void {
     if (!this.headerWritten) throw new JetStreamLogUsageError(this.run, "append called before writeHeader");
-    this.enqueue({ msgId: `${this.run}:${event.seq}`, kind: LogRecordKind.Event, data: eventLine(event) });
+    this.enqueue({ msgId: this.msgId(String(event.seq)), kind: LogRecordKind.Event, data: eventLine(event) });
+  }
+
+  private msgId(record: string): string {
+    return this.attempt === undefined ? `${this.run}:${record}` : `${this.run}:${this.attempt}:${record}`;
   }
 
   /** Acknowledged, duplicate and failed publishes so far. */
@@ -147,13 +153,22 @@ export class JetStreamLogSink implements LogSink {
 export async function openJetStreamLogSink(
   target: NatsConnection | string,
   run: string,
-  opts: { readonly maxInFlight?: number } = {},
+  opts: {
+    readonly maxInFlight?: number;
+    /**
+     * Replace an earlier record of the same run (a scenario and seed run again): the run's subject
+     * is purged first, and msgIDs carry this attempt token so the stream's duplicate window — which
+     * survives a purge — does not drop the new records. Retries within one attempt still dedupe.
+     */
+    readonly replace?: { readonly attempt: string };
+  } = {},
 ): Promise<JetStreamLogSink> {
-  logSubjectOf(run, "publish");
+  const subject = logSubjectOf(run, "publish");
   const conn = await openLogConnection(target, `tyrsim-log-sink-${run}`);
   try {
     await ensureLogStream(conn.jsm);
-    return new JetStreamLogSink(conn, run, opts.maxInFlight);
+    if (opts.replace !== undefined) await conn.jsm.streams.purge(LOG_STREAM, { filter: subject });
+    return new JetStreamLogSink(conn, run, opts.maxInFlight, opts.replace?.attempt);
   } catch (e) {
     await conn.release();
     throw e;
