@@ -47,5 +47,24 @@ export const MemoryWriteFailed = defineEvent(
   "A MemoryWritten fell outside system RAM; no byte was written.",
 );
 
+/**
+ * System memory available to the GPU's driver shrank (an injected `memory-pressure` fault: another
+ * tenant of the SoC took RAM). The replica's bytes are untouched; the driver must honour it by
+ * lowering its GEM system-memory limit to at most `availableBytes` less what it does not hand to
+ * GEM, and reclaiming (its shrinker) what is over the limit.
+ */
+export const MemoryPressureApplied = defineEvent(
+  "MemoryPressureApplied",
+  z.object({
+    /** Bytes taken by this event. */
+    bytes: z.number().int().positive(),
+    /** Bytes taken so far, this event included. */
+    takenBytes: z.number().int().positive(),
+    /** System RAM left to the GPU and its driver. */
+    availableBytes: z.number().int().nonnegative(),
+  }),
+  "System memory available to the GPU shrank by `bytes`; the driver's GEM limit and shrinker must follow.",
+);
+
 /** Every memory event type. */
-export const memoryEvents = [MemoryWritten, MemoryWriteFailed] as const;
+export const memoryEvents = [MemoryWritten, MemoryWriteFailed, MemoryPressureApplied] as const;

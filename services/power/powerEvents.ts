@@ -62,11 +62,15 @@ export const FrequencyChangeRequested = defineEvent(
   "devfreq target: switch the GPU to the OPP at exactly `hz` (voltage and clock).",
 );
 
-/** A frequency the OPP table does not hold (`dev_pm_opp_find_freq_exact()` → -ERANGE). */
+/**
+ * A frequency change refused: `unknown-opp`, a frequency the OPP table does not hold
+ * (`dev_pm_opp_find_freq_exact()` → -ERANGE); `dvfs-stuck`, an injected fault pins the GPU at its
+ * lowest OPP.
+ */
 export const FrequencyChangeRejected = defineEvent(
   "FrequencyChangeRejected",
-  z.object({ hz, reason: z.enum(["unknown-opp"]) }),
-  "A frequency change asked for a frequency that is not an OPP of the model.",
+  z.object({ hz, reason: z.enum(["unknown-opp", "dvfs-stuck"]) }),
+  "A frequency change asked for a frequency that is not an OPP of the model, or DVFS is stuck (injected fault).",
 );
 
 /**

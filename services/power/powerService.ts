@@ -16,6 +16,7 @@ import { createEnergyAccount } from "./energyAccount.ts";
 import { DomainUtilisationReported, EnergyReported, EnergyReportRequested } from "./energyEvents.ts";
 import { createFrequencyMachine } from "./frequencyMachine.ts";
 import type { PowerDomainConfig } from "./powerDomainMachine.ts";
+import { createPowerFaults } from "./powerFaults.ts";
 import type { PowerDomain } from "./powerDomain.ts";
 import {
   FrequencyChanged,
@@ -64,7 +65,8 @@ export const RUN_ENDED_PATH = "sys.run.ended";
  * cores), the clocks and regulators, the operating point (OPP) and the energy account. Power-up
  * needs the `core` clock and the `mali` rail; losing the rail, or a completed soft reset, leaves
  * every domain off. Energy is integrated at every change of power, frequency or utilisation and
- * reported on request and when the run ends.
+ * reported on request and when the run ends. Injected supply failures and a DVFS stuck at the
+ * lowest OPP are applied here (`powerFaults.ts`).
  */
 export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
   const paths = powerPaths(config.gpu);
@@ -90,7 +92,17 @@ export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
           touch();
           publishSupplyChange(ctx, paths, kind, name, enabled, rail().microvolt);
         },
-        failed: (kind, name, errno) => publishSupplyFailure(ctx, paths, kind, name, errno),
+        failed: (kind, name, errno) => {
+          faults.supplyFailed(kind, name);
+          publishSupplyFailure(ctx, paths, kind, name, errno);
+        },
+      });
+      const lowestOpp = config.frequency.opps[0] ?? config.frequency.initialOpp;
+      const faults = createPowerFaults(ctx, config.gpu, {
+        supply: (kind, name, req) => supplies.request(kind, name, req),
+        lowestOpp,
+        currentHz: () => rail().hz,
+        setOpp: (opp) => sendChecked(freq, { type: "SET", opp }),
       });
       const isPowered = () => !supplies.has("regulator", "mali") || supplies.isEnabled("regulator", "mali");
       const isClocked = () => !supplies.has("clock", "core") || supplies.isEnabled("clock", "core");
@@ -115,11 +127,13 @@ export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
       return {
         handle(e: Envelope) {
           touch();
+          faults.offer(e);
           if (pathOf(e.subject) === INJECT_PATH) {
             handleSupplyEvent(e, supplies, ctx, paths, config.gpu, true);
           } else if (EventRegistry.is(PowerOnRequested, e) || EventRegistry.is(PowerOffRequested, e)) {
             domains.request(e.payload.domain, e.type === PowerOnRequested.type ? "PWRON" : "PWROFF", e.payload.mask);
           } else if (EventRegistry.is(FrequencyChangeRequested, e)) {
+            if (faults.refusesFrequency()) return void ctx.publish(FrequencyChangeRejected, paths.error, { hz: e.payload.hz, reason: "dvfs-stuck" });
             const opp = findOppExact(config.frequency.opps, e.payload.hz);
             if (opp === undefined) ctx.publish(FrequencyChangeRejected, paths.error, { hz: e.payload.hz, reason: "unknown-opp" });
             else sendChecked(freq, { type: "SET", opp });
@@ -142,6 +156,7 @@ export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
             opp: { state: freq.getSnapshot().value, hz: c.hz, microvolt: c.microvolt },
             utilisation: energy.utilisation(),
             energy: energy.joules(ctx.nowNs()),
+            faults: faults.snapshot(),
           };
         },
       };

@@ -17,7 +17,11 @@ export interface GpuControlDeps {
 }
 
 /** A GPU_CMD write the machine acts on, with the value written. */
-type GpuControlEvent = { type: "RESET"; kind: "soft" | "hard"; value: number } | { type: "FLUSH_CACHES"; value: number };
+type GpuControlEvent =
+  | { type: "RESET"; kind: "soft" | "hard"; value: number }
+  | { type: "FLUSH_CACHES"; value: number }
+  /** A SOFT_RESET that never completes (the `reset-stuck` fault). */
+  | { type: "STUCK_RESET"; value: number };
 
 /**
  * The long-running GPU_CMD operations of the GPU_CONTROL block: `ready`, `resetting` (after a
@@ -25,6 +29,10 @@ type GpuControlEvent = { type: "RESET"; kind: "soft" | "hard"; value: number } |
  * GPU_INT_RAWSTAT — panthor polls or waits for it, `panthor_gpu_soft_reset()`), `flushing` (after
  * FLUSH_CACHES, for the model's cache-flush time; then CLEAN_CACHES_COMPLETED rises,
  * `panthor_gpu_flush_caches()`).
+ *
+ * An injected `reset-stuck` fault turns one SOFT_RESET into `stuck`: RESET_COMPLETED never rises
+ * and every command is dropped as busy, except a HARD_RESET, which resets as usual (the fallback
+ * a driver has when a soft reset times out).
  *
  * Simplified: a hard reset behaves as a soft reset; a reset during a flush abandons the flush;
  * any command during a reset, and a flush during a flush, is dropped and reported (panthor
@@ -49,15 +57,22 @@ export function createGpuControlMachine(timing: GpuControlTiming, deps: GpuContr
     initial: "ready",
     states: {
       ready: {
-        on: { RESET: { target: "resetting", actions: "latchKind" }, FLUSH_CACHES: "flushing" },
+        on: { RESET: { target: "resetting", actions: "latchKind" }, FLUSH_CACHES: "flushing", STUCK_RESET: "stuck" },
       },
       resetting: {
-        on: { RESET: { actions: "busy" }, FLUSH_CACHES: { actions: "busy" } },
+        on: { RESET: { actions: "busy" }, FLUSH_CACHES: { actions: "busy" }, STUCK_RESET: { actions: "busy" } },
         after: { SOFT_RESET: { target: "ready", actions: "resetDone" } },
       },
       flushing: {
-        on: { RESET: { target: "resetting", actions: "latchKind" }, FLUSH_CACHES: { actions: "busy" } },
+        on: { RESET: { target: "resetting", actions: "latchKind" }, FLUSH_CACHES: { actions: "busy" }, STUCK_RESET: "stuck" },
         after: { CACHE_FLUSH: { target: "ready", actions: "flushDone" } },
+      },
+      stuck: {
+        on: {
+          RESET: [{ guard: ({ event }) => event.kind === "hard", target: "resetting", actions: "latchKind" }, { actions: "busy" }],
+          FLUSH_CACHES: { actions: "busy" },
+          STUCK_RESET: { actions: "busy" },
+        },
       },
     },
   });

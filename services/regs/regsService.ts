@@ -3,6 +3,7 @@ import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.t
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { GPU_CONTROL as G, registerName } from "../../shared/gpu/registers.ts";
+import { INJECT_PATH } from "../../shared/runtime/simulation.ts";
 import { AsCommandCompleted, AsCommandIssued, AsFaultRaised, hex64 } from "../mmu/mmuEvents.ts";
 import { mmuPaths } from "../mmu/mmuPaths.ts";
 import { PowerDomainChanged, PowerOffRequested, PowerOnRequested, PowerTransitionStarted } from "../power/powerEvents.ts";
@@ -13,6 +14,7 @@ import {
   DoorbellRung, GpuSoftResetCompleted, IrqLineChanged, IrqRaised, McuControlWritten, McuStatusChanged, MmioReadCompleted,
   MmioReadIssued, MmioWriteIssued, RegisterWriteIgnored, type IrqLine,
 } from "./regsEvents.ts";
+import { createRegsFaults } from "./regsFaults.ts";
 import { regsPaths } from "./regsPaths.ts";
 
 /** Configuration of a GPU's register file, from its model (`regsConfigFromModel`). */
@@ -28,7 +30,9 @@ export interface RegsConfig extends RegisterFileConfig, GpuControlTiming {
  * AS_COMMAND → MMU, doorbells and MCU_CONTROL → firmware); the blocks' facts (power
  * transitions, AS command completion, MMU faults, raised IRQ bits) update the registers. Every
  * change of an interrupt line's level is published as `IrqLineChanged`. GPU_CMD's soft reset and
- * cache flush take the model's virtual time (`gpuControlMachine.ts`).
+ * cache flush take the model's virtual time (`gpuControlMachine.ts`). Injected faults on
+ * `fault.inject` — lost and spurious interrupts, a soft reset that never completes — are applied
+ * here (`regsFaults.ts`).
  */
 export function regsActor(config: RegsConfig): ActorSpec {
   const paths = regsPaths(config.gpu);
@@ -36,16 +40,18 @@ export function regsActor(config: RegsConfig): ActorSpec {
   const pwr = powerPaths(config.gpu);
   return {
     name: `gpu${config.gpu}.regs`,
-    subscribes: [paths.mmio, paths.raise, paths.mcuStatus, pwr.state, mmu.status, mmu.fault],
+    subscribes: [paths.mmio, paths.raise, paths.mcuStatus, pwr.state, mmu.status, mmu.fault, INJECT_PATH],
     create(ctx: ActorContext): ActorBehaviour {
       const rf = new RegisterFile(config);
+      const faults = createRegsFaults(ctx, config.gpu, { raise: (line, bits) => rf.raise(line, bits) });
       /** Run `fn`, then publish every interrupt line whose level it changed. */
       const withIrqs = (fn: () => void): void => {
         const before = rf.lines();
         fn();
         const after = rf.lines();
         for (const line of Object.keys(after) as IrqLine[]) {
-          if ((before[line] !== 0) !== (after[line] !== 0)) ctx.publish(IrqLineChanged, paths.irq, { line, asserted: after[line] !== 0, status: after[line] });
+          if ((before[line] !== 0) === (after[line] !== 0) || !faults.publishLevel(line, after[line] !== 0, after[line])) continue;
+          ctx.publish(IrqLineChanged, paths.irq, { line, asserted: after[line] !== 0, status: after[line] });
         }
       };
       const ignore = (offset: number, value: number, reason: "read-only" | "unknown-register" | "not-present" | "busy" | "unsupported"): void => {
@@ -75,6 +81,10 @@ export function regsActor(config: RegsConfig): ActorSpec {
           case "gpuCommand": {
             const c = effect.command;
             if (c.kind === "UNKNOWN") return ignore(offset, value, "unsupported");
+            if (c.kind === "SOFT_RESET" && control.getSnapshot().value !== "resetting" && faults.resetSticks()) {
+              sendChecked(control, { type: "STUCK_RESET", value });
+              return;
+            }
             sendChecked(control, c.kind === "FLUSH_CACHES" ? { type: "FLUSH_CACHES", value } : { type: "RESET", kind: c.kind === "SOFT_RESET" ? "soft" : "hard", value });
             return;
           }
@@ -105,6 +115,7 @@ export function regsActor(config: RegsConfig): ActorSpec {
       return {
         handle(e: Envelope) {
           withIrqs(() => {
+            faults.offer(e);
             if (EventRegistry.is(MmioReadIssued, e)) {
               const { offset, tag } = e.payload;
               ctx.publish(MmioReadCompleted, paths.read, { offset, value: rf.read(offset, ctx.nowNs()), tag, name: registerName(offset) });
@@ -126,7 +137,7 @@ export function regsActor(config: RegsConfig): ActorSpec {
           });
         },
         snapshot() {
-          return { gpuControl: control.getSnapshot().value, registers: rf.snapshot(registerName) };
+          return { gpuControl: control.getSnapshot().value, registers: rf.snapshot(registerName), faults: faults.snapshot() };
         },
       };
     },

@@ -31,6 +31,8 @@ type JobEvent =
   | { type: "INJECT"; effect: "fault" | "hang" };
 
 interface JobContext {
+  /** An injected hang arrived while translating: the job hangs once it starts. */
+  hang: boolean;
   cores: number;
   hz: number;
   segments: Segment[];
@@ -45,7 +47,7 @@ interface JobContext {
  * then `running` on the powered cores of its mask for cycles / (cores × hz), or `hung` (never
  * completes), ending `completed` or `faulted` (MMU fault, no powered core, cores powered off
  * under it, a GPU reset, an injected fault). A frequency change while running re-times the rest
- * of the work at the new clock.
+ * of the work at the new clock. An injected hang during translation takes effect when the job starts.
  */
 export function createJobMachine(spec: JobSpec, deps: JobDeps) {
   const faultWith = (reason: JobFaultReason) => () => deps.faulted(reason);
@@ -54,7 +56,7 @@ export function createJobMachine(spec: JobSpec, deps: JobDeps) {
     guards: {
       translationFailed: ({ event }) => event.type === "TRANSLATED" && !event.answer.ok,
       noPoweredCore: () => (spec.coreMask & deps.poweredCores()) === 0,
-      hangs: () => spec.hang === true,
+      hangs: ({ context }) => spec.hang === true || context.hang,
       injectsHang: ({ event }) => event.type === "INJECT" && event.effect === "hang",
     },
     actions: {
@@ -65,10 +67,11 @@ export function createJobMachine(spec: JobSpec, deps: JobDeps) {
       powerLost: faultWith("power-lost"),
       reset: faultWith("reset"),
       injected: faultWith("injected"),
-      start: assign(({ event }) => {
+      markHang: assign({ hang: true }),
+      start: assign(({ context, event }) => {
         const cores = (spec.coreMask & deps.poweredCores()) >>> 0;
         const hz = deps.hz();
-        deps.started(cores, hz, spec.hang === true ? undefined : runTimeNs(spec.cost.cycles, cores, hz));
+        deps.started(cores, hz, spec.hang === true || context.hang ? undefined : runTimeNs(spec.cost.cycles, cores, hz));
         const now = deps.nowNs();
         const segments = event.type === "TRANSLATED" ? event.answer.segments : [];
         return { cores, hz, segments, cyclesLeft: spec.cost.cycles, sinceNs: now, startNs: now };
@@ -86,7 +89,7 @@ export function createJobMachine(spec: JobSpec, deps: JobDeps) {
     },
   }).createMachine({
     id: `job-${spec.job}`,
-    context: { cores: 0, hz: 0, segments: [], cyclesLeft: spec.cost.cycles, sinceNs: 0, startNs: 0 },
+    context: { hang: false, cores: 0, hz: 0, segments: [], cyclesLeft: spec.cost.cycles, sinceNs: 0, startNs: 0 },
     initial: "translating",
     states: {
       translating: {
@@ -98,7 +101,7 @@ export function createJobMachine(spec: JobSpec, deps: JobDeps) {
             { target: "running", actions: "start" },
           ],
           RESET: { target: "faulted", actions: "reset" },
-          INJECT: { target: "faulted", actions: "injected" },
+          INJECT: [{ guard: "injectsHang", actions: "markHang" }, { target: "faulted", actions: "injected" }],
         },
       },
       running: {

@@ -16,6 +16,8 @@ import { GpuSoftResetCompleted } from "../regs/regsEvents.ts";
 import { regsPaths } from "../regs/regsPaths.ts";
 import { createJobMachine, type JobDeps, type JobSpec } from "./jobMachine.ts";
 import { jobOutputWrites } from "./jobOutputs.ts";
+import { runTimeNs } from "./jobTiming.ts";
+import { createShaderFaults } from "./shaderFaults.ts";
 import { JobCompleted, JobDispatched, JobFaulted, JobFaultInjected, JobStarted, PowerOffDuringJob, ShaderUtilisationReported, ShaderUtilisationRequested } from "./shaderEvents.ts";
 import { shaderPaths } from "./shaderPaths.ts";
 import { closeWindow, createMeter, setBusy } from "./utilisation.ts";
@@ -43,6 +45,9 @@ type JobActor = Actor<ReturnType<typeof createJobMachine>>;
  * model as `DomainUtilisationReported` each time it changes (at job start and end), and busy time
  * per core since the last report answers `ShaderUtilisationRequested` (devfreq polls; no periodic
  * report, so an idle GPU logs nothing).
+ *
+ * Injected job hangs, shader-core faults and bad job ranges (MMU faults) are applied here
+ * (`shaderFaults.ts`).
  */
 export function shaderActor(config: ShaderConfig): ActorSpec {
   const paths = shaderPaths(config.gpu);
@@ -62,6 +67,22 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
       let utilisation = 0;
       let finished = { completed: 0, faulted: 0 };
       const powered = () => (ready & ~goingDown) >>> 0;
+      /** Jobs an injected shader-core fault ends halfway through their run. */
+      const faultHalfway = new Set<string>();
+      const faults = createShaderFaults(ctx, config.gpu, {
+        isLive: (job) => jobs.has(job),
+        inject: (job, effect) => {
+          const m = jobs.get(job);
+          if (m !== undefined) sendChecked(m, { type: "INJECT", effect });
+        },
+      });
+      /** A shader core faults under `job` after `ns`. */
+      const faultLater = (job: string, ns: number) =>
+        ctx.timer(`shader-fault.${job}`, () => {
+          const m = jobs.get(job);
+          if (m !== undefined) sendChecked(m, { type: "INJECT", effect: "fault" });
+          return "norestart";
+        }).start(Math.max(1, Math.floor(ns / 2)));
 
       const refreshBusy = () => {
         let busy = 0;
@@ -86,6 +107,7 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
             ctx.publish(JobStarted, paths.job, { job: spec.job, as: spec.as, kind: spec.kind, cores, hz: atHz, ...(durationNs !== undefined ? { durationNs } : {}) });
             occupied.set(spec.job, cores);
             refreshBusy();
+            if (faultHalfway.delete(spec.job)) faultLater(spec.job, durationNs ?? runTimeNs(spec.cost.cycles, cores, atHz));
           },
           completed(cores, segments, runNs) {
             for (const w of jobOutputWrites(spec.job, spec.writes ?? [], segments)) ctx.publish(MemoryWritten, memoryPaths(config.gpu).write, w);
@@ -101,8 +123,10 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
         };
       };
 
-      const dispatch = (spec: JobSpec) => {
-        if (jobs.has(spec.job)) return void ctx.publish(JobFaulted, paths.job, { job: spec.job, as: spec.as, reason: "duplicate-job" });
+      const dispatch = (dispatched: JobSpec) => {
+        if (jobs.has(dispatched.job)) return void ctx.publish(JobFaulted, paths.job, { job: dispatched.job, as: dispatched.as, reason: "duplicate-job" });
+        const { spec, faultHalfway: halfway } = faults.atDispatch(dispatched);
+        if (halfway) faultHalfway.add(spec.job);
         const machine = startHostedMachine(ctx, createJobMachine(spec, jobDeps(spec)), { id: `${ctx.name}.job.${spec.job}` });
         jobs.set(spec.job, machine);
         const writes = (spec.writes ?? []).map((w) => ({ va: w.va, size: Buffer.byteLength(w.data, "base64"), access: "write" as const }));
@@ -126,6 +150,7 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
 
       return {
         handle(e: Envelope) {
+          faults.offer(e);
           if (EventRegistry.is(JobDispatched, e)) dispatch(e.payload);
           else if (EventRegistry.is(TranslationCompleted, e)) {
             const m = e.payload.requester === ctx.name ? jobs.get(e.payload.job) : undefined;
@@ -147,7 +172,10 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
             all({ type: "RESET" });
           } else if (EventRegistry.is(JobFaultInjected, e) && e.payload.gpu === config.gpu) {
             const m = jobs.get(e.payload.job);
-            if (m !== undefined) sendChecked(m, { type: "INJECT", effect: e.payload.effect });
+            if (m !== undefined) {
+              faults.legacyApplied(e.id, e.payload.job, e.payload.effect);
+              sendChecked(m, { type: "INJECT", effect: e.payload.effect });
+            }
           } else if (EventRegistry.is(ShaderUtilisationRequested, e)) {
             const { report, next } = closeWindow(meter, ctx.nowNs(), config.shaderPresent);
             meter = next;
@@ -157,7 +185,7 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
         snapshot() {
           const running: Record<string, unknown> = {};
           for (const [job, m] of jobs) running[job] = { state: m.getSnapshot().value, cores: occupied.get(job) ?? 0 };
-          return { ready, goingDown, hz, utilisation, jobs: running, ...finished };
+          return { ready, goingDown, hz, utilisation, jobs: running, ...finished, faults: faults.snapshot() };
         },
       };
     },

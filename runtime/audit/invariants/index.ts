@@ -1,0 +1,68 @@
+import type { Envelope } from "../../../shared/events/envelope.ts";
+import { faultingTranslations } from "./faultingTranslations.ts";
+import { handlesStayInFile } from "./handlesStayInFile.ts";
+import type { CheckContext, InvariantDef, LogEnd, PendingInvariant, Violation } from "./invariant.ts";
+import { irqsServiced } from "./irqsServiced.ts";
+import { jobsOnPoweredCores } from "./jobsOnPoweredCores.ts";
+import { mcuStatusTransitions } from "./mcuStatusTransitions.ts";
+import { pageTablesMatchGpuvm } from "./pageTablesMatchGpuvm.ts";
+import { resetsResolve } from "./resetsResolve.ts";
+import { ringPointers } from "./ringPointers.ts";
+import { translationsMapped } from "./translationsMapped.ts";
+
+export type { CheckContext, InvariantDef, LogEnd, PendingInvariant, Violation } from "./invariant.ts";
+
+/** Every invariant checked from today's events, in report order. */
+export const INVARIANTS: readonly InvariantDef[] = [
+  jobsOnPoweredCores, translationsMapped, faultingTranslations, resetsResolve, ringPointers, mcuStatusTransitions, irqsServiced, handlesStayInFile,
+  pageTablesMatchGpuvm,
+];
+
+/**
+ * The invariants of the design (DESIGN.md §7, issue 7) that today's events cannot show, and what
+ * the log must carry for each: the hooks the driver's submission side fills in. Each becomes an
+ * {@link InvariantDef} in its own file once those events exist.
+ */
+export const PENDING_INVARIANTS: readonly PendingInvariant[] = [
+  {
+    name: "fences-signal-once-in-bound",
+    statement: "every job fence is signalled exactly once, within its bound",
+    needs: "fence events from the driver's JobQueue (created with its bound, signalled with its error) — services/fence models them, the driver does not publish them yet",
+  },
+  {
+    name: "page-tables-match-gpuvm-unresident",
+    statement: "the page tables of a VM not bound to an AS, and of a VM after asynchronous binds, agree with GPUVM",
+    needs: "the VM's root table (TRANSTAB) for VMs not on an AS, and the ops of each asynchronous bind job in its VmBindJobCompleted; today those VMs are walked only once resident and after synchronous binds",
+  },
+  {
+    name: "no-alloc-in-fence-signalling",
+    statement: "no allocation that can recurse into reclaim happens inside a fence-signalling section",
+    needs: "signalling-section begin/end and allocation events from the driver (services/fence/signallingSection.ts checks it in-process)",
+  },
+  {
+    name: "extract-below-insert",
+    statement: "a stream's CS_EXTRACT never overtakes its CS_INSERT",
+    needs: "CS_INSERT in a firmware or driver event (today it is only bytes the host writes into the ring's input page)",
+  },
+];
+
+/** All checkers of a log, fed together; violations come out in the order they became certain. */
+export class InvariantSuite {
+  readonly violations: Violation[] = [];
+  private readonly checkers;
+
+  constructor(ctx: CheckContext, defs: readonly InvariantDef[] = INVARIANTS) {
+    this.checkers = defs.map((d) => d.create((v) => this.violations.push({ invariant: d.name, ...v }), ctx));
+  }
+
+  /** Feed one event, in log order, to every checker. */
+  push(e: Envelope): void {
+    for (const c of this.checkers) c.push(e);
+  }
+
+  /** The log ended: let every checker report what the end makes certain; all violations found. */
+  finish(end: LogEnd): Violation[] {
+    for (const c of this.checkers) c.finish(end);
+    return this.violations;
+  }
+}

@@ -1,0 +1,114 @@
+import type { Envelope } from "../../shared/events/envelope.ts";
+import { EventRegistry } from "../../shared/events/registry.ts";
+import { ActorHandlerFailed, MessageRejected } from "../../shared/events/systemEvents.ts";
+import { ProbeStepFailed } from "../../services/driver/driverEvents.ts";
+import { MmuFaultHandled } from "../../services/driver/uapi/uapiEvents.ts";
+import { CsFaultRaised, FirmwareBootFailed, FirmwareCrashed, GlbRequestsIgnored } from "../../services/firmware/firmwareEvents.ts";
+import { MemoryPressureApplied } from "../../services/memory/memoryEvents.ts";
+import { AsFaultRaised } from "../../services/mmu/mmuEvents.ts";
+import { FrequencyChangeRejected } from "../../services/power/powerEvents.ts";
+import { ClockEnableFailed, RegulatorEnableFailed } from "../../services/power/supplyEvents.ts";
+import { JobCompleted, JobFaulted, JobStarted } from "../../services/shader/shaderEvents.ts";
+import { gpuOf, refOf, type EventRef } from "./eventRef.ts";
+import type { GpuContext, GpuStates } from "./gpuState.ts";
+import type { LogEnd } from "./invariants/index.ts";
+
+/** What stopped or failed, by kind. */
+export type FailureKind =
+  | "job-faulted" | "job-hung" | "cs-fault" | "mmu-fault" | "mmu-fault-unhandled" | "spurious-mmu-interrupt" | "firmware-crashed"
+  | "firmware-boot-failed" | "firmware-unresponsive" | "probe-failed" | "supply-failed" | "dvfs-refused" | "memory-pressure" | "runtime-error";
+
+/** One thing that stopped or failed: the event that shows it, since when, and the GPU's state right after. */
+export interface Symptom {
+  readonly kind: FailureKind;
+  readonly gpu: number;
+  readonly event: EventRef;
+  readonly summary: string;
+  /** How many times it happened (repeats of the same symptom are counted, not listed). */
+  count: number;
+  readonly context: GpuContext;
+}
+
+/** How many symptoms a report lists; beyond it they are only counted. */
+export const MAX_SYMPTOMS = 200;
+
+/**
+ * Symptoms as a stream: each failing event of the log becomes a {@link Symptom} with its GPU's
+ * context (`gpuState.ts`, fed before this). Some symptoms are absences noticed later: a job that
+ * never ended, an MMU fault a registered driver never handled (a lost interrupt), a handled MMU
+ * interrupt with no fault behind it (a spurious one).
+ */
+export class SymptomDetector {
+  readonly symptoms: Symptom[] = [];
+  overflow = 0;
+  private readonly repeated = new Map<string, Symptom>();
+  private readonly jobs = new Map<string, { ref: EventRef; dueNs: number | undefined; gpu: number; job: string; context: GpuContext }>();
+  private readonly asFaults = new Map<string, { ref: EventRef; gpu: number; as: number; context: GpuContext }>();
+
+  constructor(private readonly states: GpuStates) {}
+
+  /** Look at one event of the log (after the GPU states have folded it). */
+  push(e: Envelope): void {
+    const gpu = gpuOf(e) ?? 0;
+    const add = (kind: FailureKind, summary: string, repeatKey?: string) => this.add({ kind, gpu, event: refOf(e), summary, count: 1, context: this.states.context(gpu) }, repeatKey);
+    if (EventRegistry.is(JobFaulted, e)) {
+      const f = e.payload.fault;
+      add("job-faulted", `job ${e.payload.job} (AS${e.payload.as}) lost: ${e.payload.reason}${f === undefined ? "" : ` — ${f.exceptionName} at 0x${f.faultAddress.toString(16)}`}`);
+      this.jobs.delete(`${gpu}/${e.payload.job}`);
+    } else if (EventRegistry.is(JobStarted, e)) {
+      const due = e.payload.durationNs === undefined ? undefined : e.timeNs + e.payload.durationNs;
+      this.jobs.set(`${gpu}/${e.payload.job}`, { ref: refOf(e), dueNs: due, gpu, job: e.payload.job, context: this.states.context(gpu) });
+      if (due === undefined) add("job-hung", `job ${e.payload.job} (AS${e.payload.as}) started on cores 0x${e.payload.cores.toString(16)} and will never complete`);
+    } else if (EventRegistry.is(JobCompleted, e)) {
+      this.jobs.delete(`${gpu}/${e.payload.job}`);
+    } else if (EventRegistry.is(CsFaultRaised, e)) {
+      add("cs-fault", `CSG${e.payload.csg} CS${e.payload.cs}: ${e.payload.fatal ? "CS_FATAL" : "CS_FAULT"} ${e.payload.exceptionName} — ${e.payload.message}`);
+    } else if (EventRegistry.is(AsFaultRaised, e)) {
+      add("mmu-fault", `AS${e.payload.as}: ${e.payload.exceptionName} at 0x${e.payload.faultAddress.toString(16)}${e.payload.job === undefined ? "" : ` (job ${e.payload.job})`}`);
+      const key = `${gpu}/${e.payload.as}`;
+      if (this.states.driverRegistered(gpu) && !this.asFaults.has(key)) this.asFaults.set(key, { ref: refOf(e), gpu, as: e.payload.as, context: this.states.context(gpu) });
+    } else if (EventRegistry.is(MmuFaultHandled, e)) {
+      if (!this.asFaults.delete(`${gpu}/${e.payload.as}`)) {
+        add("spurious-mmu-interrupt", `the driver handled an MMU fault on AS${e.payload.as} that no access raised (AS_FAULTSTATUS 0x${e.payload.faultStatus.toString(16)})`);
+      }
+    } else if (EventRegistry.is(FirmwareCrashed, e)) {
+      add("firmware-crashed", `MCU firmware crashed (${e.payload.reason}, halt_status 0x${e.payload.haltStatus.toString(16)})`);
+    } else if (EventRegistry.is(FirmwareBootFailed, e)) {
+      add("firmware-boot-failed", `MCU firmware did not boot: ${e.payload.reason} at 0x${e.payload.va.toString(16)}`);
+    } else if (EventRegistry.is(GlbRequestsIgnored, e) && e.payload.reason === "ping-ignored") {
+      add("firmware-unresponsive", "the firmware left GLB_PING unacknowledged", "ping");
+    } else if (EventRegistry.is(ProbeStepFailed, e)) {
+      add("probe-failed", `probe failed at ${e.payload.step}: ${e.payload.detail} (${e.payload.errno})`);
+    } else if (EventRegistry.is(ClockEnableFailed, e) || EventRegistry.is(RegulatorEnableFailed, e)) {
+      add("supply-failed", `${e.type === ClockEnableFailed.type ? "clock" : "regulator"} ${e.payload.name}: enable failed (${e.payload.errno})`, `supply/${e.payload.name}`);
+    } else if (EventRegistry.is(FrequencyChangeRejected, e) && e.payload.reason === "dvfs-stuck") {
+      add("dvfs-refused", `DVFS stuck: frequency change to ${e.payload.hz / 1e6} MHz refused`, "dvfs");
+    } else if (EventRegistry.is(MemoryPressureApplied, e)) {
+      add("memory-pressure", `system RAM shrank by ${e.payload.bytes} bytes (${e.payload.availableBytes} left)`);
+    } else if (EventRegistry.is(MessageRejected, e)) {
+      add("runtime-error", `message rejected on ${e.payload.subject}: ${e.payload.field}: ${e.payload.reason}`, `rejected/${e.payload.subject}/${e.payload.field}`);
+    } else if (EventRegistry.is(ActorHandlerFailed, e)) {
+      add("runtime-error", `actor ${e.payload.actor} threw handling ${e.payload.event}: ${e.payload.error}`, `threw/${e.payload.actor}`);
+    }
+  }
+
+  /** The absences the end of the log makes certain: jobs past their end, MMU faults never handled. */
+  finish(end: LogEnd): void {
+    for (const j of this.jobs.values()) {
+      if (j.dueNs === undefined || j.dueNs > end.timeNs) continue;
+      this.add({ kind: "job-hung", gpu: j.gpu, event: j.ref, summary: `job ${j.job} was due at ${j.dueNs} ns and never ended`, count: 1, context: j.context });
+    }
+    for (const f of this.asFaults.values()) {
+      this.add({ kind: "mmu-fault-unhandled", gpu: f.gpu, event: f.ref, summary: `AS${f.as}'s fault was never handled by the driver (its MMU interrupt did not arrive)`, count: 1, context: f.context });
+    }
+  }
+
+  private add(s: Symptom, repeatKey?: string): void {
+    const key = repeatKey === undefined ? undefined : `${s.gpu}/${s.kind}/${repeatKey}`;
+    const seen = key === undefined ? undefined : this.repeated.get(key);
+    if (seen !== undefined) return void seen.count++;
+    if (this.symptoms.length >= MAX_SYMPTOMS) return void this.overflow++;
+    this.symptoms.push(s);
+    if (key !== undefined) this.repeated.set(key, s);
+  }
+}
