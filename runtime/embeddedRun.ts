@@ -11,6 +11,7 @@ import type { LoadedScenario } from "../shared/scenario/loadScenario.ts";
 import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { buildWorld } from "../services/world.ts";
+import { nextTurn } from "../shared/process/eventLoop.ts";
 import { RunStats, type RunSummary } from "./runStats.ts";
 import { TOOL_VERSION } from "./toolVersion.ts";
 
@@ -116,10 +117,14 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, "events.jsonl");
   const sink = new JsonlLogSink(logPath);
-  const sim = setUpSimulation({ loaded: opts.loaded, seed, sink, ...(opts.external !== undefined ? { external: opts.external } : {}) });
+  // A run visible on NATS is live: it takes outside inputs (faults) between slices of levels.
+  const live = opts.external !== undefined;
+  const sim = setUpSimulation({ loaded: opts.loaded, seed, sink, ...(live ? { external: opts.external, acceptInputs: true } : {}) });
   const stats = new RunStats();
   sim.delivered().subscribe((e) => stats.add(e));
-  const outcome = sim.run({ untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const bounds = { untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  if (live) while (sim.advance(bounds, 256)) await nextTurn();
+  const outcome = live ? sim.finish(bounds) : sim.run(bounds);
   await sim.close();
   await opts.external?.flush();
   const actors: Record<string, unknown> = {};

@@ -20,6 +20,10 @@ describe("the tyrsim command", () => {
     // and the Perfetto trace beside it
     const trace = JSON.parse(readFileSync(join(out, "trace.json"), "utf8")) as { traceEvents: unknown[] };
     expect(trace.traceEvents.length).toBeGreaterThan(printed.events / 2);
+    // and the audit: a clean run, no broken invariant
+    expect(readFileSync(join(out, "audit.txt"), "utf8")).toContain("boot-2");
+    const audit = JSON.parse(readFileSync(join(out, "audit.json"), "utf8")) as { invariants: { violations: unknown[] } };
+    expect(audit.invariants.violations).toEqual([]);
   });
 
   it("exits 0 on a matching replay and 1 with the divergence on a tampered log", () => {

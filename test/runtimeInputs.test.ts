@@ -56,7 +56,7 @@ describe.each(transports)("outside inputs over the %s transport", (kind, make) =
       [subject, "payload.domain"],
     ]);
     expect(rejected[1]?.reason).toMatch(/l2|tiler|shader|option/);
-    const injected = sink.events.find((e) => e.source === "injector");
+    const injected = sink.events.find((e) => e.source === "injector" && e.type !== "MessageRejected");
     expect(injected).toMatchObject({ type: "PowerOnRequested", timeNs: 5000, payload: { domain: "l2", mask: 1 } });
     expect(sink.events.some((e) => e.type === "PowerTransitionStarted" && e.cause === injected?.id)).toBe(true);
   });

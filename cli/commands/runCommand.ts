@@ -1,6 +1,9 @@
 import { dirname, join } from "node:path";
 import { formatNs } from "../../shared/scenario/duration.ts";
+import { writeFileSync } from "node:fs";
 import { writeTraceFile } from "../../trace/traceFile.ts";
+import { auditLogFile } from "../../runtime/audit/audit.ts";
+import { formatAudit } from "../../runtime/audit/formatAudit.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { runEmbedded, type RunSummary } from "../../runtime/embeddedRun.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
@@ -35,10 +38,19 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
   await external?.close();
   const tracePath = opts.trace === false ? undefined : join(dirname(summary.log), "trace.json");
   if (tracePath !== undefined) writeTraceFile(summary.log, tracePath, { compact: false });
+  // The audit beside the log: the report as text and as JSON for tools.
+  const audit = auditLogFile(summary.log);
+  const auditPath = join(dirname(summary.log), "audit.txt");
+  writeFileSync(auditPath, formatAudit(audit));
+  writeFileSync(join(dirname(summary.log), "audit.json"), JSON.stringify(audit, null, 2) + "\n");
   if (opts.json === true) {
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   } else {
-    process.stdout.write(formatSummary(summary, wallMs) + (tracePath !== undefined ? `  trace:        ${tracePath} (open at https://ui.perfetto.dev)\n` : ""));
+    process.stdout.write(
+      formatSummary(summary, wallMs) +
+        (tracePath !== undefined ? `  trace:        ${tracePath} (open at https://ui.perfetto.dev)\n` : "") +
+        `  audit:        ${auditPath} (${audit.invariants.violations.length} invariant violations)\n`,
+    );
   }
   return summary.actorFailures > 0 ? 1 : 0;
 }

@@ -39,6 +39,7 @@ export class Coordinator {
   private readonly routes = new Map<string, RemoteService[]>();
   private seq = 0;
   private now = 0;
+  private started = false;
   /** Level exchanges done (a measure of coordination cost). */
   rounds = 0;
 
@@ -54,6 +55,15 @@ export class Coordinator {
   /** Queue an input from a non-actor source (scenario steps, the runtime). */
   inputRaw(source: string, type: string, path: string, payload: unknown, atNs: number): string {
     return this.queue.input(source, type, path, payload, Math.max(atNs, this.now));
+  }
+
+  /**
+   * Queue an input from outside the run (a fault published on NATS) at the next instant, or at
+   * `atNs` if later: never inside an instant already under way, so replay re-feeds it at the
+   * same place.
+   */
+  outsideInput(source: string, type: string, path: string, payload: unknown, atNs = 0): string {
+    return this.queue.input(source, type, path, payload, Math.max(atNs, this.started ? this.now + 1 : this.now));
   }
 
   /** Call `fn` once the event `id` has been delivered. */
@@ -91,6 +101,7 @@ export class Coordinator {
     const level = this.nextLevel();
     if (level === undefined || level.timeNs > untilNs) return false;
     this.now = level.timeNs;
+    this.started = true;
     const events = this.queue.popLevel(level).map((d) => this.deliver(d));
     const batches = new Map<RemoteService, Envelope[]>();
     for (const e of events) {

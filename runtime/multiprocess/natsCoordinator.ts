@@ -6,6 +6,10 @@ import type { LoadedScenario } from "../../shared/scenario/loadScenario.ts";
 import type { RunOutcome } from "../../shared/runtime/simulation.ts";
 import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 import { buildWorld } from "../../services/world.ts";
+import { createCatalogue } from "../../services/catalogue.ts";
+import { MessageRejected, SYS_ERROR_PATH } from "../../shared/events/systemEvents.ts";
+import { INJECT_PATH, watchOutsideInputs } from "../../shared/runtime/outsideInputs.ts";
+import { INPUT_SOURCES } from "../../shared/runtime/simulation.ts";
 import { queueSteps, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService } from "./coordinator.ts";
 import { checkOwnership } from "./partition.ts";
@@ -92,7 +96,16 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     },
   });
   queueSteps(coordinator, opts.loaded.scenario);
+  // Faults (any input) published on tyrsim.<run>.fault.inject reach the run at its next instant.
+  const inputs = watchOutsideInputs(
+    transport,
+    run,
+    createCatalogue(),
+    (input) => coordinator.outsideInput(INPUT_SOURCES.injector, input.type, input.path ?? INJECT_PATH, input.payload, input.atNs ?? 0),
+    (r) => coordinator.outsideInput(INPUT_SOURCES.injector, MessageRejected.type, SYS_ERROR_PATH, { ...r }),
+  );
   const outcome = await coordinator.run(opts.loaded.scenario.duration);
+  inputs.unsubscribe();
   transport.publish(subjects.end, JSON.stringify({ events: outcome.events }));
   await transport.flush();
   await transport.close();

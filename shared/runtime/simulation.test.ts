@@ -495,7 +495,8 @@ describe("Simulation: outside inputs", () => {
       expect.objectContaining({ subject: injectSubject, field: "payload.as", reason: expect.any(String) }),
       expect.objectContaining({ subject: injectSubject, field: "(json)", reason: expect.stringMatching(/^not valid JSON/), excerpt: "{not json" }),
     ]);
-    for (const r of rejections) expect(r).toMatchObject({ source: "runtime", subject: "tyrsim.r1.sys.error" });
+    // (from source injector: they came from outside, and replay must feed them again)
+    for (const r of rejections) expect(r).toMatchObject({ source: "injector", subject: "tyrsim.r1.sys.error" });
     // and the valid input was delivered
     expect(ofType(sink.events, "FaultInjected").map((e) => e.payload)).toEqual([{ as: 2 }]);
   });

@@ -2,10 +2,8 @@ import { Subject, type Observable, type Subscription } from "rxjs";
 import type { ActorSpec } from "../actor/actor.ts";
 import { EventBus } from "../bus/eventBus.ts";
 import type { Transport } from "../bus/transport.ts";
-import { EnvelopeSchema, makeEnvelope, parseEventId, type Envelope } from "../events/envelope.ts";
-import { decodeInput } from "../events/input.ts";
+import { makeEnvelope, type Envelope } from "../events/envelope.ts";
 import type { EventDef, EventRegistry, PayloadOf } from "../events/registry.ts";
-import { subjectOf } from "../events/subjects.ts";
 import { MessageRejected, RunEnded, SYS_ERROR_PATH } from "../events/systemEvents.ts";
 import type { Rejection } from "../events/validate.ts";
 import type { LogSink } from "../log/logFormat.ts";
@@ -13,14 +11,14 @@ import type { OrderKey } from "../time/scheduler.ts";
 import { ActorHost } from "./actorHost.ts";
 import type { Draft } from "./draft.ts";
 import { EventQueue } from "./eventQueue.ts";
+import { INJECT_PATH, watchOutsideInputs } from "./outsideInputs.ts";
 import type { HostedActor } from "./hostedActor.ts";
 import { levelOf, minLevel } from "./level.ts";
 
 /** Sources that are not actors: the scenario script, outside injectors, the runtime itself. */
 export const INPUT_SOURCES = { scenario: "scenario", injector: "injector", runtime: "runtime" } as const;
 
-/** Subject path on which outside clients publish inputs (faults) into a live run. */
-export const INJECT_PATH = "fault.inject";
+export { INJECT_PATH };
 
 /** Options of a simulation. */
 export interface SimulationOptions {
@@ -141,16 +139,31 @@ export class Simulation {
 
   /** Run until nothing is left or a bound is reached; ends with a `RunEnded` event unless stopped early. */
   run(bounds: RunBounds = {}): RunOutcome {
+    while (this.advance(bounds, Number.POSITIVE_INFINITY));
+    return this.finish(bounds);
+  }
+
+  /**
+   * Deliver at most `maxLevels` levels within the bounds; true while there is more to do. A live
+   * run alternates this with turns of the event loop, so outside inputs (faults published on NATS)
+   * reach the queue; `finish` then ends the run.
+   */
+  advance(bounds: RunBounds, maxLevels: number): boolean {
     const untilNs = bounds.untilNs ?? Number.POSITIVE_INFINITY;
     const untilSeq = bounds.untilSeq ?? Number.POSITIVE_INFINITY;
     const every = bounds.progressEvery ?? 65536;
-    let nextProgress = this.seq + every;
-    while (this.step(untilNs, untilSeq)) {
-      if (bounds.onProgress !== undefined && this.seq >= nextProgress) {
-        bounds.onProgress(this.now, this.seq);
-        nextProgress = this.seq + every;
-      }
+    for (let n = 0; n < maxLevels; n++) {
+      const before = this.seq;
+      if (!this.step(untilNs, untilSeq)) return false;
+      if (bounds.onProgress !== undefined && Math.floor(this.seq / every) > Math.floor(before / every)) bounds.onProgress(this.now, this.seq);
     }
+    return true;
+  }
+
+  /** End the run after `advance` returned false: `RunEnded` at the bound, and what it triggers in that instant. */
+  finish(bounds: RunBounds = {}): RunOutcome {
+    const untilNs = bounds.untilNs ?? Number.POSITIVE_INFINITY;
+    const untilSeq = bounds.untilSeq ?? Number.POSITIVE_INFINITY;
     if (this.stopped || this.seq > untilSeq) return { reason: "until", endTimeNs: this.now, events: this.seq };
     const reason = this.queue.size === 0 && this.host.nextTimerKey() === undefined ? "idle" : "duration";
     // A bounded run always ends at its bound, idle or not, so its virtual length is the scenario's.
@@ -228,37 +241,21 @@ export class Simulation {
     return this.started ? this.now + 1 : this.now;
   }
 
+  /** A malformed outside message, on the log as an input from `injector` too, so replay re-feeds it. */
   private reportRejection(r: Rejection): void {
-    this.queue.input(INPUT_SOURCES.runtime, MessageRejected.type, SYS_ERROR_PATH, { ...r }, this.nextInstant());
+    this.queue.input(INPUT_SOURCES.injector, MessageRejected.type, SYS_ERROR_PATH, { ...r }, this.nextInstant());
   }
 
   private listenForInputs(bus: EventBus): void {
-    const subject = subjectOf(this.runId, INJECT_PATH);
     this.subscriptions.push(
-      bus.transport.subscribe(subject).subscribe((m) => {
-        // Delivered events come back on the same subject as full envelopes: those are echoes, not inputs.
-        const value = parseIfText(m.data);
-        if (EnvelopeSchema.safeParse(value).success) return;
-        const d = decodeInput(value, m.subject, this.opts.registry);
-        if (!d.ok) return this.reportRejection(d.rejection);
-        this.queue.input(INPUT_SOURCES.injector, d.input.type, d.input.path ?? INJECT_PATH, d.input.payload, Math.max(d.input.atNs ?? 0, this.nextInstant()));
-      }),
+      watchOutsideInputs(
+        bus.transport,
+        this.runId,
+        this.opts.registry,
+        (input) => this.queue.input(INPUT_SOURCES.injector, input.type, input.path ?? INJECT_PATH, input.payload, Math.max(input.atNs ?? 0, this.nextInstant())),
+        (r) => this.reportRejection(r),
+      ),
     );
     this.subscriptions.push(bus.rejections$().subscribe((r) => this.reportRejection(r)));
   }
 }
-
-const textDecoder = new TextDecoder();
-
-/** JSON-parse text or bytes when they parse; anything else is returned as it is (and fails validation with a named reason). */
-function parseIfText(data: unknown): unknown {
-  if (typeof data !== "string" && !(data instanceof Uint8Array)) return data;
-  try {
-    return JSON.parse(typeof data === "string" ? data : textDecoder.decode(data));
-  } catch {
-    return data;
-  }
-}
-
-/** Kept for callers that parse ids of delivered events. */
-export { parseEventId };
