@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
-import { useTestNatsServer, type TestNatsServer } from "../shared/process/natsServer.ts";
+import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { replayLog } from "../runtime/replay.ts";
 
-let nats: TestNatsServer;
+// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
+let nats: NatsServerHandle;
 beforeAll(async () => {
-  nats = await useTestNatsServer();
+  nats = await startNatsServer();
 });
 afterAll(async () => {
   await nats.dispose();

@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTestNatsServer, type TestNatsServer } from "../shared/process/natsServer.ts";
+import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { runEmbedded } from "../runtime/embeddedRun.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 
-let nats: TestNatsServer;
+// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
+let nats: NatsServerHandle;
 beforeAll(async () => {
-  nats = await useTestNatsServer();
+  nats = await startNatsServer();
 });
 afterAll(async () => {
   await nats.dispose();

@@ -66,6 +66,16 @@ describe("MMU address-space slots", () => {
     expect(rejected).toEqual([{ as: 1, command: "LOCK", reason: "busy" }, { as: 5, command: "UPDATE", reason: "not-present" }]);
   });
 
+  it("completes a job that touches no memory, even through an unconfigured AS, without a fault", () => {
+    // given AS1 never updated, when a job with no memory ranges asks for translation
+    const h = harness();
+    h.sim.input("scenario", TranslationRequested, mmuPaths(0).translate, { requester: "test", job: "empty", as: 1, ranges: [] }, 0);
+    h.sim.run();
+    // then it is answered ok with no segments, and nothing faults (the actor does not fail either)
+    expect(h.sink.events.filter((e) => e.type === "TranslationCompleted").map((e) => e.payload)).toEqual([{ requester: "test", job: "empty", as: 1, ok: true, segments: [] }]);
+    expect(h.sink.events.filter((e) => e.type === "AsFaultRaised" || e.type === "ActorHandlerFailed")).toEqual([]);
+  });
+
   it("faults an access through an unconfigured AS and keeps answering with the pending fault until a command clears it", () => {
     // given AS1 never updated
     const h = harness();

@@ -119,9 +119,12 @@ function slotDeps(ctx: ActorContext, config: MmuConfig, mem: PhysicalMemory, as:
     completed: (cmd: AsCommand) => ctx.publish(AsCommandCompleted, paths.status, { as, command: cmd.command }),
     rejectedBusy: (cmd: AsCommand) => ctx.publish(AsCommandRejected, paths.error, { as, command: cmd.command, reason: "busy" }),
     translate(req: TranslationRequest, configured: boolean): TranslateVerdict {
-      const r = configured && data.pt !== undefined
-        ? translateRanges(data.tlb, data.pt, req.ranges)
-        : { kind: "fault" as const, fault: unconfiguredFault(req) };
+      // A job touching no memory needs no translation, whatever the AS's state.
+      const r = req.ranges.length === 0
+        ? { kind: "ok" as const, segments: [] }
+        : configured && data.pt !== undefined
+          ? translateRanges(data.tlb, data.pt, req.ranges)
+          : { kind: "fault" as const, fault: unconfiguredFault(req) };
       if (r.kind === "ok") {
         ctx.publish(TranslationCompleted, paths.translated, { requester: req.requester, job: req.job, as, ok: true, segments: r.segments });
         return { kind: "ok" };
@@ -171,7 +174,7 @@ function latchedFault(f: MmuFault): LatchedFault {
  * hardware's exact code for unmapped mode is not in the reference.
  */
 function unconfiguredFault(req: TranslationRequest): MmuFault {
-  const first = req.ranges[0]!;
+  const first = req.ranges[0] ?? { access: "read" as const, va: 0 };
   return { ok: false, kind: "translation", level: 0, exceptionType: EXCEPTION.TRANSLATION_FAULT_0, accessType: ACCESS_TYPE[first.access], address: first.va };
 }
 
