@@ -15,7 +15,10 @@ import type { Transport } from "../shared/bus/transport.ts";
 import type { Envelope } from "../shared/events/envelope.ts";
 import { isReachable } from "../shared/process/natsServer.ts";
 import { parseScenario } from "../shared/scenario/loadScenario.ts";
-import { runEmbedded } from "../runtime/embeddedRun.ts";
+import { headerOf, queueSteps, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
+import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
+import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
+import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { bareDispatch, bareJsonlWrite, bareReadParse, loadEvents } from "./baselines.ts";
@@ -76,6 +79,26 @@ if (await isReachable(natsHost.hostname, Number(natsHost.port || 4222))) {
 } else {
   process.stderr.write(`bench: no NATS server at ${natsUrl}; transport.nats skipped\n`);
 }
+// The coordinator protocol's cost, without sockets: every actor kind in its own service, each level a
+// JSON round trip validated by the protocol schemas (the multi-process runtime minus NATS).
+const coordinated = add({
+  name: "coordinator.inprocess",
+  value: (
+    await rate(async () => {
+      const loaded = powerCycle(Math.min(REPLAY_EVENTS, 100_000));
+      const run = runIdOf(loaded.scenario, 1);
+      const sink = new JsonlLogSink(join(dir, "coord.jsonl"));
+      sink.writeHeader(headerOf(loaded, 1));
+      const coordinator = new Coordinator({ run, sink, services: inProcessServices(run, 1, loaded.scenario) });
+      queueSteps(coordinator, loaded.scenario);
+      const outcome = await coordinator.run(loaded.scenario.duration);
+      await sink.close();
+      return outcome.events;
+    })
+  ).perSecond,
+  unit: "events/s",
+  note: "7 in-process services, JSON round trips per level",
+});
 const replay = add({ name: "replay.power-cycle", value: (await rate(async () => (await replayLog(logPath)).events)).perSecond, unit: "events/s", note: `${events.length} events` });
 
 // 4. Ratios: what our machinery costs against the bare loops.
@@ -84,6 +107,7 @@ if (nats !== undefined) add(ratioOf("ratio.nats/dispatch", nats, dispatch));
 add(ratioOf("ratio.replay/dispatch", replay, dispatch));
 add(ratioOf("ratio.embedded/jsonl-write", embedded, jsonlWrite, 0.5));
 add(ratioOf("ratio.replay/read-parse", replay, readParse, 0.5));
+add(ratioOf("ratio.coordinator/embedded", coordinated, embedded));
 
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`tyrsim bench (${quick ? "quick" : "full"}; node ${process.version})\n${formatTable(results)}\n`);
