@@ -12,6 +12,7 @@ import type { CsSlot, CsgSlot } from "./firmwareState.ts";
 import { CS, CSG } from "./interfaceBits.ts";
 import { jobDispatch, type JobDispatch } from "./jobDispatch.ts";
 import type { McuMemory } from "./mcuMemory.ts";
+import { suspendedJobEnded } from "./suspendBuffers.ts";
 import { decodeGrantedChunk, tilerNeedsChunk } from "./tilerHeap.ts";
 
 /**
@@ -151,10 +152,13 @@ function finishJob(f: Firmware, slot: CsgSlot, cs: CsSlot, jobId: number, outcom
   applyEffects(f, slot, cs, r.effects);
 }
 
-/** The shader cores reported a job's end. Jobs of a stream restarted or dropped since are forgotten. */
+/**
+ * The shader cores reported a job's end. Jobs of a suspended group are kept for its RESUME
+ * (`suspendBuffers.ts`); jobs of a stream restarted or dropped since are forgotten.
+ */
 export function completeJob(f: Firmware, end: JobEnd): void {
   const rec = f.jobs.get(end.job);
-  if (rec === undefined) return;
+  if (rec === undefined) return void suspendedJobEnded(f, end);
   f.jobs.delete(end.job);
   const slot = f.slots[rec.csg];
   const cs = slot?.cs[rec.cs];

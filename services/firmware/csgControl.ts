@@ -12,6 +12,7 @@ import { CSG, CSG_STATUS_STATE } from "./interfaceBits.ts";
 import { decodeLenient, encodeCsgOutput } from "./interfaceIo.ts";
 import { CSG_INPUT } from "./interfaces.ts";
 import { raiseEvents, requestsPending } from "./reqAck.ts";
+import { discardSuspendBuffer, restoreFromSuspendBuffer, saveToSuspendBuffer } from "./suspendBuffers.ts";
 
 /**
  * CSG slots as the firmware serves them (panthor.md §3.5; the host side is
@@ -97,6 +98,9 @@ export function processCsg(f: Firmware, slot: CsgSlot): void {
 
 /** A slot machine changed state: load, keep or drop the group's streams. */
 function entered(f: Firmware, slot: CsgSlot, state: CsgSlotState, request: CsgStateRequest): void {
+  if (request === "SUSPEND") saveToSuspendBuffer(f, slot);
+  else if (request === "RESUME") restoreFromSuspendBuffer(f, slot);
+  else if (request === "START") discardSuspendBuffer(f, slot);
   if (request === "START" || state === "terminated") {
     for (const cs of slot.cs) resetCs(f, cs);
     for (const [job, rec] of f.jobs) if (rec.csg === slot.index) f.jobs.delete(job);

@@ -7,6 +7,7 @@ import { CsExecutor } from "./csExecutor.ts";
 import { commitSlice, completeJob, type JobEnd } from "./csEffects.ts";
 import { csgSlotMachineOf, runningSlot } from "./csgControl.ts";
 import { createDoorbellMachine } from "./doorbellMachine.ts";
+import type { FirmwareFaults } from "./firmwareFaults.ts";
 import type { FirmwareConfig } from "./firmwareConfig.ts";
 import { FwRuntime } from "./firmwareRuntime.ts";
 import { createGlbState, type BootedImage, type CsSlot, type CsgSlot, type GlbState, type JobRecord } from "./firmwareState.ts";
@@ -14,6 +15,7 @@ import { handleDoorbells } from "./glbControl.ts";
 import { bootDeps, onBootTranslation, type BootTranslation } from "./mcuBoot.ts";
 import { createMcuMachine } from "./mcuMachine.ts";
 import { PendingWrites } from "./pendingWrites.ts";
+import type { SavedCsg } from "./suspendBuffers.ts";
 
 /**
  * The simulated CSF firmware of one GPU: its machines (MCU lifecycle, doorbell handling, one
@@ -34,8 +36,12 @@ export class Firmware {
   image: BootedImage | null = null;
   glb: GlbState;
   slots: CsgSlot[] = [];
+  /** Contexts of suspended groups, by suspend-buffer MCU VA (`suspendBuffers.ts`). */
+  readonly suspended = new Map<number, SavedCsg>();
   jobSerial = 0;
   bootSerial = 0;
+  /** Injected faults' hooks (set by the actor): a crash waiting for the MCU to run, ignored pings. */
+  faults: Pick<FirmwareFaults, "started" | "pingIgnored"> | undefined;
   /** The boot descriptor and firmware block read during `fetchingImage`, before the shared section is mapped. */
   pendingImage: Pick<BootedImage, "descriptor" | "fw" | "layout"> | null = null;
 
@@ -106,6 +112,7 @@ export class Firmware {
     for (const s of this.slots) s.machine.stop();
     this.slots = [];
     this.jobs.clear();
+    this.suspended.clear();
     this.glb = createGlbState(this.fw.config.shaderPresent, this.fw.config.timing.defaultIdleNs);
     sendChecked(this.doorbells, { type: "STOP" });
   }

@@ -16,6 +16,7 @@ import type { JobOutcome } from "./cs/interpreter.ts";
 import { Firmware } from "./firmware.ts";
 import type { FirmwareConfig } from "./firmwareConfig.ts";
 import { FirmwareFaultInjected } from "./firmwareEvents.ts";
+import { createFirmwareFaults } from "./firmwareFaults.ts";
 import { firmwarePaths } from "./firmwarePaths.ts";
 
 /**
@@ -26,7 +27,8 @@ import { firmwarePaths } from "./firmwarePaths.ts";
  * own memory writes being delivered, GPU resets and injected faults — and acts only through
  * events: `MemoryWritten` (agent `mcu`) for every byte it writes, `IrqRaised` for JOB_INT,
  * `McuStatusChanged`, `TranslationRequested`, `JobDispatched`, and its facts
- * (`firmwareEvents.ts`). The work is done by {@link Firmware} and the modules beside it.
+ * (`firmwareEvents.ts`). The work is done by {@link Firmware} and the modules beside it; injected
+ * crashes and ignored pings by `firmwareFaults.ts`.
  *
  * Must be hosted after the memory replica (it reads the RAM the replica writes) and after the
  * MMU and shader cores of its GPU (it answers their events in the same instant).
@@ -43,7 +45,10 @@ export function firmwareActor(config: FirmwareConfig, mem: PhysicalMemory): Acto
     ],
     create(ctx: ActorContext): ActorBehaviour {
       const f = new Firmware(ctx, config, mem);
+      const faults = createFirmwareFaults(ctx, config.gpu, { running: () => f.running, inject: (kind) => f.inject(kind) });
+      f.faults = faults;
       const handle = (e: Envelope): void => {
+        faults.offer(e);
         if (EventRegistry.is(MemoryWritten, e)) {
           if (e.payload.agent === "mcu") f.fw.pending.delivered(e.id);
         } else if (EventRegistry.is(DoorbellRung, e)) {
@@ -61,6 +66,7 @@ export function firmwareActor(config: FirmwareConfig, mem: PhysicalMemory): Acto
         } else if (EventRegistry.is(JobFaulted, e)) {
           f.jobEnded({ job: e.payload.job, outcome: jobFaultOutcome(e.payload) });
         } else if (EventRegistry.is(FirmwareFaultInjected, e)) {
+          // Reported (FaultApplied) by `faults.offer` above.
           if (e.payload.gpu === config.gpu) f.inject(e.payload.kind);
         } else if (EventRegistry.is(GpuSoftResetCompleted, e)) {
           f.gpuReset();
@@ -68,7 +74,7 @@ export function firmwareActor(config: FirmwareConfig, mem: PhysicalMemory): Acto
       };
       return {
         handle: (e) => f.fw.batch(() => handle(e)),
-        snapshot: () => f.snapshot(),
+        snapshot: () => ({ ...(f.snapshot() as object), faults: faults.snapshot() }),
       };
     },
   };

@@ -59,7 +59,10 @@ export function processGlb(f: Firmware, ignorePings: boolean): void {
   const fresh = (ignored & ~glb.reportedIgnored) >>> 0;
   glb.reportedIgnored = ignored;
   if (fresh & plan.unsupported) f.fw.fact(GlbRequestsIgnored, f.fw.paths.glb, { requests: glbRequestNames(fresh & plan.unsupported), reason: "unsupported" });
-  if (fresh & GLB.PING) f.fw.fact(GlbRequestsIgnored, f.fw.paths.glb, { requests: ["PING"], reason: "ping-ignored" });
+  if (fresh & GLB.PING) {
+    f.faults?.pingIgnored();
+    f.fw.fact(GlbRequestsIgnored, f.fw.paths.glb, { requests: ["PING"], reason: "ping-ignored" });
+  }
 
   const groups = f.slots.length >= 31 ? 0x7fff_ffff : 2 ** f.slots.length - 1;
   const rung = requestsPending(input.doorbell_req, glb.out.doorbellAck, groups);

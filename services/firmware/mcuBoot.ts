@@ -139,4 +139,5 @@ function start(f: Firmware, fast: boolean): void {
   });
   fw.raiseIrq(JOB_INT_GLOBAL_IF);
   f.executor.kick();
+  f.faults?.started();
 }
