@@ -1,9 +1,11 @@
 import { EventRegistry } from "../shared/events/registry.ts";
 import { systemEvents } from "../shared/events/systemEvents.ts";
 import { driverEvents } from "./driver/driverEvents.ts";
+import { pmEvents } from "./driver/pm/pmEvents.ts";
+import { faultEvents } from "./faults/faultEvents.ts";
+import { schedEvents } from "./driver/sched/schedEvents.ts";
 import { uapiEvents } from "./driver/uapi/uapiEvents.ts";
 import { firmwareEvents } from "./firmware/firmwareEvents.ts";
-import { faultEvents } from "./faults/faultEvents.ts";
 import { GEM_EVENTS } from "./gem/gemEvents.ts";
 import { memoryEvents } from "./memory/memoryEvents.ts";
 import { mmuEvents } from "./mmu/mmuEvents.ts";
@@ -16,5 +18,5 @@ import { shaderEvents } from "./shader/shaderEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents);
 }

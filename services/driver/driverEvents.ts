@@ -12,7 +12,7 @@ export const driverPaths = (gpu: number) => ({
 });
 
 /** The probe steps, in Tyr's and Panthor's order (`tyr::driver::probe`, `panthor_device_init`). */
-export const ProbeStepSchema = z.enum(["clocks", "regulators", "mmio", "soft-reset", "l2-power", "gpu-info", "mmu", "drm-register"]);
+export const ProbeStepSchema = z.enum(["clocks", "regulators", "mmio", "soft-reset", "l2-power", "gpu-info", "mmu", "firmware", "sched", "drm-register"]);
 /** A probe step. */
 export type ProbeStep = z.infer<typeof ProbeStepSchema>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 import type { GpuModel } from "../../shared/gpu/model.ts";
+import { PhysicalMemory } from "../../shared/gpu/physicalMemory.ts";
 import { MemoryLogSink } from "../../shared/log/jsonlSink.ts";
 import { Simulation } from "../../shared/runtime/simulation.ts";
 import { createCatalogue } from "../catalogue.ts";
@@ -14,16 +15,19 @@ const MS = 1_000_000;
 const g610 = loadGpuModel("mali-g610-rk3588");
 
 /** A GPU with its driver; the bus binds the driver at t = 0. */
-function boot(model: GpuModel, arm?: { target: "clock" | "regulator"; name: string }) {
+function boot(model: GpuModel, arm?: { target: "clock" | "regulator"; name: string }, untilNs = 300 * MS) {
   const sink = new MemoryLogSink();
   const sim = new Simulation({ run: "probe", seed: 1, registry: createCatalogue(), sink });
-  // A cold board: the probe's clock and regulator enables are real (and can fail).
-  for (const a of gpuHardware(model, 0, 0, undefined, false)) sim.addActor(a);
-  const drv = sim.addActor(driverActor(0, model));
+  // A cold board: the probe's clock and regulator enables are real (and can fail). The driver
+  // reads the RAM the hardware writes (the firmware's interface blocks).
+  const mem = new PhysicalMemory(model.memory.system_ram_bytes);
+  for (const a of gpuHardware(model, 0, 0, mem, false)) sim.addActor(a);
+  const drv = sim.addActor(driverActor(0, model, { mem }));
   if (arm !== undefined) sim.input("scenario", PowerSupplyFaultArmed, powerPaths(0).cmd, { ...arm, mode: "next-enable" }, 0);
   sim.input("scenario", DeviceBindRequested, driverPaths(0).bind, {}, 1000);
-  sim.run({ untilNs: 300 * MS });
-  const probe = sink.events.filter((e) => e.source === "drv0" && !e.type.startsWith("Mmio") && !e.subject.endsWith(".pwr.cmd"));
+  sim.run({ untilNs });
+  // The probe's own facts (steps, failures, unwinding, registration), not the register, memory and supply traffic.
+  const probe = sink.events.filter((e) => e.source === "drv0" && (e.subject.endsWith(".drv0.probe") || e.subject.endsWith(".drv0.device")));
   return { sink, drv, probe, story: probe.map((e) => [e.type, (e.payload as { step?: string }).step ?? ""]) };
 }
 
@@ -40,6 +44,8 @@ describe("driver probe", () => {
       ["ProbeStepCompleted", "l2-power"],
       ["ProbeStepCompleted", "gpu-info"],
       ["ProbeStepCompleted", "mmu"],
+      ["ProbeStepCompleted", "firmware"],
+      ["ProbeStepCompleted", "sched"],
       ["DrmDeviceRegistered", ""],
     ]);
     expect(probe.at(-1)?.payload).toEqual({ name: "panthor", version: "1.5.0", gpuId: 0xa8670005, shaderPresent: 0x50005 });
@@ -103,5 +109,34 @@ describe("driver probe", () => {
     expect(story).toContainEqual(["ProbeStepFailed", "l2-power"]);
     expect(story.filter(([t, s]) => t === "ProbeStepUnwound" && s === "l2-power")).toHaveLength(0);
     expect(story.at(-1)).toEqual(["DeviceProbeFailed", "l2-power"]);
+  });
+
+  it("fails the firmware step with -ETIMEDOUT when the MCU does not boot within 1000 ms, and unwinds it in reverse", () => {
+    // given an image whose boot descriptor the MCU rejects (40 CSGs): it stays DISABLED, no GLOBAL_IF
+    const bad = { ...g610, firmware: { ...g610.firmware, csg_slot_count: 40 } };
+    const { story, probe } = boot(bad, undefined, 1500 * MS);
+    const failed = probe.find((e) => e.type === "ProbeStepFailed")!;
+    expect(failed.payload).toEqual({ step: "firmware", errno: -110, detail: "Failed to boot MCU (status=disabled)" });
+    const mmuDone = probe.find((e) => (e.payload as { step?: string }).step === "mmu")!;
+    expect(failed.timeNs - mmuDone.timeNs).toBeGreaterThanOrEqual(1000 * MS);
+    expect(failed.timeNs - mmuDone.timeNs).toBeLessThan(1001 * MS);
+    // and every piece of the firmware step is undone, last first, before the earlier steps
+    const undone = probe.filter((e) => e.type === "ProbeStepUnwound").map((e) => (e.payload as { what: string }).what);
+    expect(undone.slice(0, 6)).toEqual([
+      "MCU_CONTROL=DISABLE", "JOB_INT_MASK=0, job IRQ freed", "AS0 disabled", "firmware sections unmapped and freed", "MCU VM freed", "MMU_INT_MASK=0",
+    ]);
+    expect(story.at(-1)).toEqual(["DeviceProbeFailed", "firmware"]);
+  });
+
+  it("fails the firmware step with -EINVAL when the interfaces break panthor's rules (fewer than 3 CSGs)", () => {
+    const bad = { ...g610, firmware: { ...g610.firmware, csg_slot_count: 2 } };
+    const { probe } = boot(bad);
+    expect(probe.find((e) => e.type === "ProbeStepFailed")?.payload).toEqual({ step: "firmware", errno: -22, detail: "Invalid number of control groups" });
+  });
+
+  it("reads csif_info from the interfaces the firmware wrote, clamped to 16 CSG slots by the scheduler", () => {
+    const big = { ...g610, firmware: { ...g610.firmware, csg_slot_count: 20 } };
+    const { probe } = boot(big);
+    expect(probe.find((e) => (e.payload as { step?: string }).step === "sched")?.payload).toMatchObject({ detail: expect.stringMatching(/^16 CSG slots, 8 CS per CSG, 7 user AS/) });
   });
 });

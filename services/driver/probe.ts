@@ -15,11 +15,17 @@ import {
   RegulatorEnableRequested,
   RegulatorStateChanged,
 } from "../power/supplyEvents.ts";
+import type { PhysicalMemory } from "../../shared/gpu/physicalMemory.ts";
 import { beginProbe, gpuProbed, registerDevice, type DeviceCtx } from "./deviceCtx.ts";
 import { DeviceProbeFailed, DrmDeviceRegistered, ProbeStepCompleted, ProbeStepFailed, ProbeStepUnwound, driverPaths, type ProbeStep } from "./driverEvents.ts";
+import { fwInitDetail, panthorFwInit } from "./fw/fwInit.ts";
+import type { IrqLines } from "./irqLines.ts";
 import { emit, readl, readPollTimeout, waitFor, writel, type KTask } from "./ktask.ts";
+import { schedInit } from "./sched/schedInit.ts";
 import { mmuIrqMask } from "./uapi/asSlots.ts";
 import { driverMemoryLayout, type DriverMemoryLayout } from "./uapi/driverMemory.ts";
+import { createDriverState, type DriverState, type DriverStateOptions } from "./uapi/driverState.ts";
+import type { KernelCtx } from "./uapi/ioctlContext.ts";
 
 const US = 1_000;
 const MS = 1_000_000;
@@ -35,6 +41,24 @@ export const PROBE_TIMING = {
   /** How long a clock or supply may take to answer enable (assumed; the regulator ramp is 400 µs). */
   supplyTimeoutNs: 5 * MS,
 } as const;
+
+/** What the probe needs from the driver actor besides the model: RAM, options, IRQ lines, the clock, task spawning. */
+export interface ProbeEnv {
+  /** This process's replica of system RAM (the CPU's view). */
+  readonly ram: PhysicalMemory;
+  readonly opts: DriverStateOptions;
+  /** The device's requestable IRQ lines (the firmware step requests the job line). */
+  readonly irqs: IrqLines;
+  readonly now: () => number;
+  /** Start a long-lived kernel task (the scheduler's tick work and job worker). */
+  readonly spawn: (name: string, task: KTask<void>) => void;
+}
+
+/** A probed and registered device: its typestate and the driver state the probe built. */
+export interface ProbedDevice {
+  readonly dev: DeviceCtx<"registered">;
+  readonly state: DriverState;
+}
 
 /** A step that failed, with its errno. */
 class ProbeFailure extends Error {
@@ -79,15 +103,19 @@ const GPU_INFO_OFFSETS: readonly number[] = (() => {
  * half-bound device. Returns the registered device, or undefined when probe failed.
  *
  * The MMU step (`panthor_mmu_init`) reserves the driver's memory — the page-table pool and the
- * GEM pool of `layout` — and unmasks the MMU interrupt of every present AS. The device registers
- * as "panthor" 1.`minor`.0 (Tyr: 1.5.0, so Mesa's panvk opens it).
+ * GEM pool of `layout` — and unmasks the MMU interrupt of every present AS. The firmware step
+ * (`panthor_fw_init`, `fw/fwInit.ts`) loads and boots the MCU and initialises its global
+ * interface; the sched step (`panthor_sched_init`) sizes the scheduler from the interfaces and
+ * starts its tasks. The device registers as "panthor" 1.`minor`.0 (Tyr: 1.5.0, so Mesa's panvk
+ * opens it).
  */
 export function* probeDevice(
   gpu: number,
   model: GpuModel,
+  env: ProbeEnv,
   layout: DriverMemoryLayout = driverMemoryLayout(model.memory.system_ram_bytes),
   minor = 5,
-): KTask<DeviceCtx<"registered"> | undefined> {
+): KTask<ProbedDevice | undefined> {
   const paths = driverPaths(gpu);
   const undo: { step: ProbeStep; what: string; run: () => KTask<void> }[] = [];
   const done = (step: ProbeStep, detail: string) => emit(ProbeStepCompleted, paths.probe, { step, detail });
@@ -135,11 +163,22 @@ export function* probeDevice(
     yield* writel(MMU_CONTROL.MMU_INT_MASK, mask);
     undo.push({ step: "mmu", what: "MMU_INT_MASK=0", run: () => writel(MMU_CONTROL.MMU_INT_MASK, 0) });
     const hex = (n: number) => `0x${n.toString(16)}`;
+    const d = createDriverState(probed, model, env.ram, { ...env.opts, uapiMinor: minor });
+    const kc: KernelCtx = { d, now: env.now, spawn: env.spawn };
     yield* done("mmu", `page-table pool ${hex(layout.ptPool.start)}+${hex(layout.ptPool.size)}, GEM pool ${hex(layout.gemPool.start)}+${hex(layout.gemPool.size)}, MMU_INT_MASK ${hex(mask)}`);
-    // 8. DRM device: Tyr registers as "panthor" 1.5.0 so Mesa's panvk opens it.
+    // 8. Firmware: MCU VM on AS0, sections loaded, MCU booted, interfaces read, GLB initialised.
+    const fw = yield* panthorFwInit(kc, model, env.irqs, (what, run) => undo.push({ step: "firmware", what, run }));
+    if ("errno" in fw) throw new ProbeFailure("firmware", fw.errno, fw.detail);
+    yield* done("firmware", fwInitDetail(fw));
+    // 9. Scheduler: CSG slots, address spaces, tick and job worker.
+    const sched = schedInit(kc, env.opts.scheduler);
+    if (typeof sched === "number") throw new ProbeFailure("sched", sched, "Not enough AS (need at least 2)");
+    yield* done("sched", `${sched.slots.length} CSG slots, ${sched.csSlotCount} CS per CSG, ${sched.asSlotCount} user AS, ${sched.mode}`);
+    // 10. DRM device: Tyr registers as "panthor" 1.5.0 so Mesa's panvk opens it.
     const registered = registerDevice(probed, gpu);
+    d.dev = registered;
     yield* emit(DrmDeviceRegistered, paths.device, { name: "panthor", version: `1.${minor}.0`, gpuId: info.gpu_id, shaderPresent: info.shader_present });
-    return registered;
+    return { dev: registered, state: d };
   } catch (e) {
     if (!(e instanceof ProbeFailure)) throw e;
     yield* emit(ProbeStepFailed, paths.probe, { step: e.step, errno: e.errno, detail: e.detail });

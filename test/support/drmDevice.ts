@@ -73,3 +73,26 @@ export function bootDrmDevice(model: GpuModel = G610, opts: Omit<DriverOptions, 
     },
   };
 }
+
+/** `drm_panthor_sync_op` flags: a binary syncobj to signal, or to wait on. */
+export const SYNC = { SIGNAL: 0x8000_0000, WAIT: 0, TIMELINE: 1 } as const;
+
+/** A `drm_panthor_queue_create`. */
+export const queueCreate = (ringbufSize = 4096, priority = 0) => ({ priority, pad: [0, 0, 0], ringbuf_size: ringbufSize });
+
+/** `drm_panthor_group_create` args: every core of the model allowed, `queues` as an obj_array. */
+export const groupArgs = (vmId: number, queues: readonly object[] = [queueCreate()], more: Record<string, unknown> = {}, model: GpuModel = G610) => ({
+  queues: { stride: 8, count: queues.length, array: queues },
+  max_compute_cores: 1, max_fragment_cores: 1, max_tiler_cores: 1, priority: 0,
+  compute_core_mask: model.present.shader_present, fragment_core_mask: model.present.shader_present, tiler_core_mask: model.present.tiler_present,
+  vm_id: vmId, ...more,
+});
+
+/** A `drm_panthor_queue_submit`. */
+export const queueSubmit = (queue: number, streamAddr: number, streamSize: number, syncs: readonly { flags: number; handle: number; timeline_value?: number }[] = []) => ({
+  queue_index: queue, stream_addr: streamAddr, stream_size: streamSize, latest_flush: 0, pad: 0,
+  syncs: { stride: 16, count: syncs.length, array: syncs.map((s) => ({ timeline_value: 0, ...s })) },
+});
+
+/** `drm_panthor_group_submit` args. */
+export const submitArgs = (group: number, jobs: readonly object[]) => ({ group_handle: group, queue_submits: { stride: 40, count: jobs.length, array: jobs } });

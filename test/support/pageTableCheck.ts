@@ -7,16 +7,16 @@ import type { DriverMemorySnapshot } from "./drmDevice.ts";
 
 type VmSnapshot = DriverMemorySnapshot["files"][number]["vms"][number];
 
-/** The frames of every GEM object of a snapshot, expanded from their extents. */
+/** The frames of every GEM object and kernel BO of a snapshot, expanded from their extents. */
 export function framesByObject(s: DriverMemorySnapshot): Map<number, number[]> {
   const out = new Map<number, number[]>();
-  for (const o of s.gem) out.set(o.obj, (o.pages ?? []).flatMap(([first, n]) => Array.from({ length: n }, (_, i) => first + i)));
+  for (const o of [...s.gem, ...s.kernelBos]) out.set(o.obj, (o.pages ?? []).flatMap(([first, n]) => Array.from({ length: n }, (_, i) => first + i)));
   return out;
 }
 
-/** What the page table of `vm` must map: its GPUVM VAs × the BOs' frames, as coalesced ranges. */
+/** What the page table of `vm` must map: its GPUVM VAs (user and kernel) × the BOs' frames, as coalesced ranges. */
 export function expectedRanges(vm: VmSnapshot, frames: ReadonlyMap<number, number[]>): MappedRange[] {
-  const leaves = vm.vas.flatMap((v) => {
+  const leaves = [...vm.vas, ...vm.kernelVas].sort((a, b) => a.addr - b.addr).flatMap((v) => {
     const f = frames.get(v.obj!) ?? [];
     return Array.from({ length: v.range / PAGE_SIZE }, (_, i) => ({
       iova: v.addr + i * PAGE_SIZE, pa: f[v.offset / PAGE_SIZE + i]! * PAGE_SIZE, size: PAGE_SIZE, level: 3, prot: flagsToProt(v.flags), pte: 0n,

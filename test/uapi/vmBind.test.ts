@@ -149,16 +149,20 @@ describe("VM_BIND on a resident VM (panthor.md §5.3)", () => {
     expectTablesMatchGpuvm(dev);
   });
 
-  it("gives VMs the first free AS above AS0 and answers -EBUSY when all are taken", () => {
+  it("gives VMs the first free AS above AS0 and, when all are taken, evicts the least recently used idle VM", () => {
+    // given 9 VMs, the first 7 activated (and left idle: on the LRU, keeping their AS)
     const dev = bootDrmDevice();
     const f = dev.open("app");
-    for (let i = 0; i < 8; i++) expect(f.ioctl("VM_CREATE").ret).toBe(0);
+    for (let i = 0; i < 9; i++) expect(f.ioctl("VM_CREATE").ret).toBe(0);
     expect([1, 2, 3, 4, 5, 6, 7].map((id) => dev.activate(f.fd, id).as)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(dev.activate(f.fd, 8).errno).toBe(neg("EBUSY"));
-    expect(dev.activate(f.fd, 9).errno).toBe(neg("EINVAL"));
+    // when VM 1 is used again it moves to the LRU tail, so the 8th VM takes VM 2's AS
+    expect(dev.activate(f.fd, 1).as).toBe(1);
+    expect(dev.activate(f.fd, 8).as).toBe(2);
+    expect(dev.events("VmAsReleased").map((e) => e.payload)).toEqual([{ file: 1, vmId: 2, as: 2 }]);
+    // and an unknown VM is -EINVAL; a destroyed VM's AS is free again for the next one
+    expect(dev.activate(f.fd, 10).errno).toBe(neg("EINVAL"));
     expect(f.ioctl("VM_DESTROY", { id: 3 }).ret).toBe(0);
-    expect(dev.events("VmAsReleased").map((e) => e.payload)).toEqual([{ file: 1, vmId: 3, as: 3 }]);
-    expect(dev.activate(f.fd, 8).as).toBe(3);
+    expect(dev.activate(f.fd, 9).as).toBe(3);
   });
 });
 

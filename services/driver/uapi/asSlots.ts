@@ -4,9 +4,9 @@
  * (`write_cmd` + `wait_ready`: AS_STATUS.AS_ACTIVE polled every 10 µs, 100 ms timeout), and the
  * lock-region / flush / unlock sequence around page-table edits.
  *
- * Simplified: slots are assigned first-free (`ffz(alloc_mask | 1)`: AS0 stays the MCU's) with no
- * LRU eviction — a VM keeps its slot until it is destroyed, and -EBUSY comes when none is free
- * (the LRU arrives with issue 6's scheduler). `write_cmd`'s wait before the write is folded
+ * Slot choice (first free above AS0, else the LRU's idle VM) is `../sched/asLru.ts`.
+ *
+ * Simplified: `write_cmd`'s wait before the write is folded
  * into the wait after the previous command (the driver always waits after each one). A timed
  * out wait would make panthor schedule a reset; here it is returned to the caller, which goes on.
  */

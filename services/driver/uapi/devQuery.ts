@@ -8,8 +8,8 @@
  *
  * Sources of the answers:
  * - GPU_INFO: `drm_panthor_gpu_info` as probe read it (`ptdev->gpu_info`);
- * - CSIF_INFO: until the driver boots the firmware, the counts the model says its interface
- *   blocks report (`csifInfoFromFirmware` over the model's firmware section);
+ * - CSIF_INFO: what the probe read from the firmware's interface blocks (`panthor_sched_init`'s
+ *   clamped slot count, the CS features); the model's counts for a device without firmware;
  * - TIMESTAMP_INFO: the 1.1 layout (frequency, current timestamp, offset — the 1.8 flags fields
  *   are not modelled, the device is 1.5); the timestamp and offset are read from
  *   GPU_TIMESTAMP / GPU_TIMESTAMP_OFFSET through MMIO, as the kernel does;
@@ -55,7 +55,8 @@ function* answer(d: DriverState, type: number): KTask<{ bytes: Uint8Array; minSi
       return { bytes: new Uint8Array(encodeGpuInfo(d.dev.info)), minSize: GPU_INFO_MIN_SIZE };
     case DRM_PANTHOR_DEV_QUERY.CSIF_INFO: {
       const fw = d.model.firmware;
-      const info = csifInfoFromFirmware({ group_num: fw.csg_slot_count, stream_num: fw.cs_per_csg, cs_reg_count: fw.cs_reg_count, scoreboard_slot_count: fw.scoreboard_slot_count });
+      const info = d.fw?.ifaces?.csifInfo
+        ?? csifInfoFromFirmware({ group_num: fw.csg_slot_count, stream_num: fw.cs_per_csg, cs_reg_count: fw.cs_reg_count, scoreboard_slot_count: fw.scoreboard_slot_count });
       const bytes = new Uint8Array(encodeCsifInfo(info));
       return { bytes, minSize: bytes.length };
     }

@@ -16,7 +16,11 @@ import type { GpuVm, PreparedBindOp, VmLayout } from "../../gpuvm/index.ts";
 import type { PageTable } from "../../mmu/pageTable.ts";
 import type { DeviceCtx } from "../deviceCtx.ts";
 import { KMutex } from "../ktask.ts";
+import type { FwDevice } from "../fw/fwTypes.ts";
+import type { PanthorGroup, Scheduler, SchedulerMode } from "../sched/schedTypes.ts";
+import type { HeapPool } from "../sched/tilerHeap.ts";
 import { driverMemoryLayout, PageTableMemory, type DriverMemoryLayout, type DriverMemoryOptions } from "./driverMemory.ts";
+import { KernelPagePool, type KernelVaSpace } from "./kernelBo.ts";
 import { SyncobjStore } from "./syncobj.ts";
 
 /** The lifecycle of a VM as VM_GET_STATE and VM_BIND see it (`vm->unusable`, `vm->destroyed`). */
@@ -44,6 +48,12 @@ export interface PanthorVm {
   readonly pt: PageTable;
   /** AS slot while resident (`vm->as.id`). */
   as: number | undefined;
+  /** Users of the AS binding: resident groups, the MCU (`vm->as.active_cnt`); at 0 the VM sits on the LRU. */
+  asActiveCnt: number;
+  /** The kernel VA section, where kernel BOs of this VM are placed (`vm->mm` range of the kernel). */
+  readonly kernelVa: KernelVaSpace;
+  /** The tiler heap pool, created by the first TILER_HEAP_CREATE (`vm->heaps.pool`). */
+  heapPool: HeapPool | undefined;
   status: VmStatus;
   /** An MMU fault hit the VM's AS and was not handled (`vm->unhandled_fault`). */
   unhandledFault: boolean;
@@ -71,17 +81,25 @@ export interface DrmFileState {
   readonly vms: Map<number, PanthorVm>;
   /** Live CPU mappings by fake mmap offset. */
   readonly mappings: Map<number, CpuMapping>;
+  /** `pfile->groups`: group handle (1..128) → group. */
+  readonly groups: Map<number, PanthorGroup>;
 }
 
 /** Options of the driver's memory side. */
 export interface DriverStateOptions extends DriverMemoryOptions {
   /** Driver minor version: 1.7 adds BO_QUERY_INFO, BO_SYNC and WB_MMAP. Default 5 (what Tyr registers). */
   readonly uapiMinor?: number;
+  /**
+   * How jobs reach the rings: `jobqueue` (default; the Rust JobQueue Tyr moves to) or `drm_sched`
+   * (panthor's drm_gpu_scheduler per queue), for side-by-side comparison.
+   */
+  readonly scheduler?: SchedulerMode;
 }
 
 /** The device-wide state (see the module comment). */
 export interface DriverState {
-  readonly dev: DeviceCtx<"registered">;
+  /** The device: probed while probe finishes (MMU, firmware, scheduler), registered once `drm_dev_register()` ran. */
+  dev: DeviceCtx<"probed"> | DeviceCtx<"registered">;
   readonly model: GpuModel;
   readonly vaBits: number;
   readonly uapiMinor: number;
@@ -90,6 +108,8 @@ export interface DriverState {
   readonly layout: DriverMemoryLayout;
   /** The CPU's view of the page-table pool. */
   readonly ptMem: PageTableMemory;
+  /** Pages of kernel BOs, from the carve-out. */
+  readonly kernelPages: KernelPagePool;
   gem: GemState;
   /** BO labels (BO_SET_LABEL), by object. */
   readonly labels: Map<number, string>;
@@ -100,18 +120,27 @@ export interface DriverState {
   readonly files: Map<number, DrmFileState>;
   nextFile: number;
   nextVmUid: number;
-  /** AS slot → VM uid (`ptdev->mmu->as.slots[]`). */
+  /** AS slot → VM (`ptdev->mmu->as.slots[]`); AS0 (the MCU VM) is not listed. */
   readonly asSlots: Map<number, PanthorVm>;
+  /** VMs holding an AS with no active user, least recently used first (`ptdev->mmu->as.lru_list`). */
+  readonly asLru: PanthorVm[];
   /** ASes with an unhandled fault (`ptdev->mmu->as.faulty_mask`). */
   faultyMask: number;
   readonly fences: FenceRegistry;
   readonly syncobjs: SyncobjStore;
   /** `ptdev->mmu->as.slots_lock` and every VM's `op_lock` in one: page-table and AS updates are serialised. */
   readonly mmLock: KMutex;
+  /** The MCU's VM on AS0 (`ptdev->fw->vm`), from the probe's firmware step on. */
+  mcuVm: PanthorVm | undefined;
+  /** The booted firmware and its interfaces (`ptdev->fw`). */
+  fw: FwDevice | undefined;
+  /** The group scheduler (`ptdev->scheduler`), from the probe's sched step on. */
+  sched: Scheduler | undefined;
+  nextGroupUid: number;
 }
 
-/** The state right after probe (`panthor_mmu_init`): pools reserved, no file open. */
-export function createDriverState(dev: DeviceCtx<"registered">, model: GpuModel, ram: PhysicalMemory, opts: DriverStateOptions = {}): DriverState {
+/** The state the probe's MMU step creates (`panthor_mmu_init`): pools reserved, no file open, no firmware yet. */
+export function createDriverState(dev: DeviceCtx<"probed"> | DeviceCtx<"registered">, model: GpuModel, ram: PhysicalMemory, opts: DriverStateOptions = {}): DriverState {
   const layout = driverMemoryLayout(model.memory.system_ram_bytes, opts);
   const fences = new FenceRegistry();
   return {
@@ -122,6 +151,7 @@ export function createDriverState(dev: DeviceCtx<"registered">, model: GpuModel,
     ram,
     layout,
     ptMem: new PageTableMemory(layout),
+    kernelPages: new KernelPagePool(layout.carveOutBytes),
     gem: initialState(layout.gemPool.size, { firstFrame: layout.gemPool.start / 4096 }),
     labels: new Map(),
     exclusiveOwner: new Map(),
@@ -130,10 +160,15 @@ export function createDriverState(dev: DeviceCtx<"registered">, model: GpuModel,
     nextFile: 1,
     nextVmUid: 1,
     asSlots: new Map(),
+    asLru: [],
     faultyMask: 0,
     fences,
     syncobjs: new SyncobjStore(fences),
     mmLock: new KMutex("mmu"),
+    mcuVm: undefined,
+    fw: undefined,
+    sched: undefined,
+    nextGroupUid: 1,
   };
 }
 

@@ -35,13 +35,18 @@ export const IOCTL_ERRNOS = {
   BO_QUERY_INFO: ["ENOENT", "EINVAL"],
   /** §1.7 (1.7): unknown op type or range outside the BO → EINVAL; unknown handle → ENOENT; obj_array → E2BIG/EFAULT. */
   BO_SYNC: ["EINVAL", "ENOENT", "E2BIG", "EFAULT"],
-  /** Part 2 (scheduling): not modelled yet. */
-  GROUP_CREATE: ["EOPNOTSUPP"],
-  GROUP_DESTROY: ["EOPNOTSUPP"],
-  GROUP_SUBMIT: ["EOPNOTSUPP"],
-  GROUP_GET_STATE: ["EOPNOTSUPP"],
-  TILER_HEAP_CREATE: ["EOPNOTSUPP"],
-  TILER_HEAP_DESTROY: ["EOPNOTSUPP"],
+  /** §1.8: queue count, pad, core masks, priority above REALTIME, VM, ring sizes → EINVAL; above MEDIUM → EACCES; 129th group → EBUSY; obj_array → E2BIG/EFAULT; memory → ENOMEM. */
+  GROUP_CREATE: ["EINVAL", "EACCES", "EBUSY", "E2BIG", "EFAULT", "ENOMEM"],
+  /** §1.8: pad, unknown handle → EINVAL. */
+  GROUP_DESTROY: ["EINVAL"],
+  /** §1.9: every argument rule and a group that cannot run → EINVAL; obj_arrays → E2BIG/EFAULT; wait syncobj not found → ENOENT. */
+  GROUP_SUBMIT: ["EINVAL", "E2BIG", "EFAULT", "ENOENT"],
+  /** §1.8: pad, unknown handle → EINVAL. */
+  GROUP_GET_STATE: ["EINVAL"],
+  /** §1.10: argument rules, unknown VM → EINVAL; 129th heap of a pool → EBUSY; chunks → ENOMEM. */
+  TILER_HEAP_CREATE: ["EINVAL", "EBUSY", "ENOMEM"],
+  /** §1.10: unknown VM or heap, pad → EINVAL; a VM without a heap pool → ENOENT. */
+  TILER_HEAP_DESTROY: ["EINVAL", "ENOENT"],
   /** drm_gem_close_ioctl: pad or unknown handle → EINVAL. */
   GEM_CLOSE: ["EINVAL"],
   /** drm_syncobj_create_ioctl: unknown flags → EINVAL. */

@@ -2,12 +2,15 @@
  * The driver's ioctl table (`panthor_drm_driver_ioctls[]` plus the core DRM ioctls tyrsim
  * models), by the names of `ioctlErrnos.ts`. `since` is the driver minor version that introduced
  * an ioctl; on an older device it does not exist and `drm_ioctl` answers -EINVAL, as for any
- * number past the table. The group and tiler-heap ioctls belong to part 2 and answer -EOPNOTSUPP
- * until then.
+ * number past the table. The group and tiler-heap ioctls live in `../sched/`.
  */
 import { boCreate, boMmapOffset, boQueryInfo, boSetLabel, boSync, gemClose } from "./boIoctls.ts";
 import { devQuery } from "./devQuery.ts";
-import { fail, type IoctlHandler, type IoctlResult } from "./ioctlContext.ts";
+import { groupCreate } from "../sched/groupCreate.ts";
+import { groupDestroy, groupGetState } from "../sched/groupPool.ts";
+import { groupSubmit } from "../sched/groupSubmit.ts";
+import { tilerHeapCreate, tilerHeapDestroy } from "../sched/tilerHeap.ts";
+import type { IoctlHandler } from "./ioctlContext.ts";
 import { isIoctlName, type IoctlName } from "./ioctlErrnos.ts";
 import {
   syncobjCreate, syncobjDestroy, syncobjFdToHandle, syncobjHandleToFd, syncobjQuery, syncobjReset, syncobjSignal, syncobjTimelineSignal, syncobjTransfer,
@@ -23,10 +26,6 @@ export interface IoctlEntry {
   readonly since: number;
 }
 
-function notYet(): IoctlResult {
-  return fail("EOPNOTSUPP");
-}
-
 /** Every ioctl the driver answers. */
 export const IOCTL_TABLE: Readonly<Record<IoctlName, IoctlEntry>> = {
   DEV_QUERY: { handler: devQuery, since: 0 },
@@ -36,12 +35,12 @@ export const IOCTL_TABLE: Readonly<Record<IoctlName, IoctlEntry>> = {
   VM_GET_STATE: { handler: vmGetState, since: 0 },
   BO_CREATE: { handler: boCreate, since: 0 },
   BO_MMAP_OFFSET: { handler: boMmapOffset, since: 0 },
-  GROUP_CREATE: { handler: notYet, since: 0 },
-  GROUP_DESTROY: { handler: notYet, since: 0 },
-  GROUP_SUBMIT: { handler: notYet, since: 0 },
-  GROUP_GET_STATE: { handler: notYet, since: 0 },
-  TILER_HEAP_CREATE: { handler: notYet, since: 0 },
-  TILER_HEAP_DESTROY: { handler: notYet, since: 0 },
+  GROUP_CREATE: { handler: groupCreate, since: 0 },
+  GROUP_DESTROY: { handler: groupDestroy, since: 0 },
+  GROUP_SUBMIT: { handler: groupSubmit, since: 0 },
+  GROUP_GET_STATE: { handler: groupGetState, since: 0 },
+  TILER_HEAP_CREATE: { handler: tilerHeapCreate, since: 0 },
+  TILER_HEAP_DESTROY: { handler: tilerHeapDestroy, since: 0 },
   BO_SET_LABEL: { handler: boSetLabel, since: 4 },
   BO_SYNC: { handler: boSync, since: 7 },
   BO_QUERY_INFO: { handler: boQueryInfo, since: 7 },

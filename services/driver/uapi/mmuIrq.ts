@@ -6,9 +6,11 @@
  * disable the AS so further accesses by that context fault without translation. Each handled
  * fault is reported as `MmuFaultHandled`, with the VM when one was bound.
  *
+ * The scheduler is told (`panthor_sched_report_mmu_fault`: an immediate tick, whose
+ * `tick_ctx_init` marks every queue of the VM's groups fatal).
+ *
  * Simplified: the handler runs once per assertion and reads STAT once (panthor loops while
- * RAWSTAT & mask is non-zero); no scheduler is told (`panthor_sched_report_mmu_fault` comes
- * with issue 6).
+ * RAWSTAT & mask is non-zero).
  */
 import { exceptionName } from "../../../shared/gpu/exceptions.ts";
 import { asRegister, decodeAsFaultStatus, MMU_CONTROL } from "../../../shared/gpu/registers.ts";
@@ -36,6 +38,8 @@ export function* mmuIrqHandler(d: DriverState): KTask<void> {
     if (vm !== undefined) {
       vm.unhandledFault = true;
       declareUnusable(vm);
+      // panthor_sched_report_mmu_fault(): a tick marks the VM's groups fatal and terminates them.
+      if (d.sched !== undefined) d.sched.tickRequested = true;
     }
     yield* asDisable(as);
     yield* mutexUnlock(d.mmLock);

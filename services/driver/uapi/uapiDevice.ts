@@ -16,15 +16,13 @@ import type { ActorContext } from "../../../shared/actor/actor.ts";
 import type { Envelope } from "../../../shared/events/envelope.ts";
 import { EventRegistry } from "../../../shared/events/registry.ts";
 import { ERRNO } from "../../../shared/gpu/errno.ts";
-import type { GpuModel } from "../../../shared/gpu/model.ts";
-import type { PhysicalMemory } from "../../../shared/gpu/physicalMemory.ts";
 import { IrqLineChanged } from "../../regs/regsEvents.ts";
 import type { DeviceCtx } from "../deviceCtx.ts";
 import type { KTask } from "../ktask.ts";
 import type { KernelTaskRunner } from "../ktaskRunner.ts";
 import { boCpuRead, boCpuWrite, boMmap, boMunmap, type CpuAccessResult } from "./cpuAccess.ts";
 import { closeDrmFile, openDrmFile } from "./drmFile.ts";
-import { createDriverState, openFile, type DriverState, type DriverStateOptions, type DrmFileState } from "./driverState.ts";
+import { openFile, type DriverState, type DrmFileState } from "./driverState.ts";
 import { runHandler, settle, type KernelCtx } from "./ioctlContext.ts";
 import { ioctlHandler } from "./ioctlTable.ts";
 import { mmuIrqHandler } from "./mmuIrq.ts";
@@ -44,16 +42,11 @@ export interface UapiDevice {
   snapshot(): unknown;
 }
 
-/** The uAPI of a registered device, hosted by the driver actor (its context and task runner). */
-export function createUapiDevice(
-  ctx: ActorContext,
-  tasks: KernelTaskRunner,
-  dev: DeviceCtx<"registered">,
-  model: GpuModel,
-  ram: PhysicalMemory,
-  opts: DriverStateOptions = {},
-): UapiDevice {
-  const d = createDriverState(dev, model, ram, opts);
+/**
+ * The uAPI of a registered device over the driver state its probe built, hosted by the driver
+ * actor (its context and task runner).
+ */
+export function createUapiDevice(ctx: ActorContext, tasks: KernelTaskRunner, dev: DeviceCtx<"registered">, d: DriverState): UapiDevice {
   const paths = uapiPaths(dev.gpu);
   let bugs = 0;
   const crash = (where: string) => (e: unknown) => {

@@ -97,21 +97,21 @@ export const BoCpuAccessCompleted = defineEvent(
   "A BO mmap/munmap or CPU access finished: 0 or -errno, and the bytes of a read.",
 );
 
-/** The driver-internal `panthor_vm_active()` step (the scheduler's job from issue 6; tests and scenarios trigger it). */
+/** `panthor_vm_active()` + `panthor_vm_idle()` on request (the scheduler does it for its groups; tests and scenarios trigger it). */
 export const VmActivationRequested = defineEvent(
   "VmActivationRequested",
   z.object({ file, vmId: id }),
-  "Make a VM resident: give it an AS slot (first free, AS0 is the MCU's) and program the AS.",
+  "Make a VM resident: give it an AS slot (first free above AS0, else the least recently used idle VM's) and program the AS.",
 );
 
 /** The VM is bound to an AS and the AS programmed (TRANSTAB, MEMATTR, TRANSCFG, UPDATE). */
 export const VmActivated = defineEvent("VmActivated", z.object({ file, vmId: id, as: AsSchema }), "A VM was bound to an AS slot and the slot programmed.");
 
-/** The VM could not be activated (-EINVAL: no such VM; -EBUSY: no free AS). */
+/** The VM could not be activated (-EINVAL: no such VM; -EBUSY: every AS in active use). */
 export const VmActivationFailed = defineEvent("VmActivationFailed", z.object({ file, vmId: id, errno }), "panthor_vm_active() failed with an errno.");
 
-/** A destroyed VM gave its AS back (the AS was disabled first). */
-export const VmAsReleased = defineEvent("VmAsReleased", z.object({ file, vmId: id, as: AsSchema }), "A VM's AS slot was disabled and freed.");
+/** A VM gave its AS back — destroyed, or evicted from the LRU for another VM (the AS was disabled first). */
+export const VmAsReleased = defineEvent("VmAsReleased", z.object({ file, vmId: id, as: AsSchema }), "A VM's AS slot was disabled and freed (VM destroyed or LRU eviction).");
 
 /** The MMU IRQ handler dealt with a page fault: AS masked and disabled, its VM (if any) made unusable. */
 export const MmuFaultHandled = defineEvent(

@@ -16,7 +16,7 @@ export const uapiPaths = (gpu: number) => ({
   mmap: `drv${gpu}.mmap`,
   /** `BoCpuAccessCompleted`. */
   mmapDone: `drv${gpu}.mmap.done`,
-  /** `VmActivationRequested`: the driver-internal `panthor_vm_active()` step, until the scheduler does it. */
+  /** `VmActivationRequested`: `panthor_vm_active()` on request (the scheduler does it for its groups). */
   vm: `drv${gpu}.vm`,
   /** `VmActivated`, `VmActivationFailed`, `VmAsReleased`, `MmuFaultHandled`, `VmBindJobCompleted`. */
   vmState: `drv${gpu}.vm.state`,

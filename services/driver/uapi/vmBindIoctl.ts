@@ -23,22 +23,19 @@ import type { BindJob, PanthorVm } from "./driverState.ts";
 import { gemRun } from "./gemShell.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "./ioctlContext.ts";
 import type { DrmSyncobj } from "./syncobj.ts";
+import { isSignalOp, isTimeline, SYNC_OP_SIZE, SyncOpSchema, syncOpValid, type SyncOp } from "./syncOps.ts";
 import { copyObjArray, num, ObjArraySchema, parseArgs, U32, U64 } from "./userArgs.ts";
 import { vmExecOp } from "./vmExec.ts";
 
-/** `enum drm_panthor_sync_op_flags`. */
-export const DRM_PANTHOR_SYNC_OP = { HANDLE_TYPE_MASK: 0xff, HANDLE_TYPE_SYNCOBJ: 0, HANDLE_TYPE_TIMELINE_SYNCOBJ: 1, SIGNAL: 0x8000_0000 } as const;
+/** Re-exported for callers that know it from here (`enum drm_panthor_sync_op_flags`). */
+export { DRM_PANTHOR_SYNC_OP } from "./syncOps.ts";
 
-const SyncOpSchema = z.object({ flags: U32, handle: U32, timeline_value: U64 });
-/** `struct drm_panthor_sync_op`: 16 bytes, all mandatory. */
-const SYNC_OP_SIZE = { size: 16, minSize: 16 };
 const BindOpSchema = z.object({ flags: U32, bo_handle: U32, bo_offset: U64, va: U64, size: U64, syncs: ObjArraySchema });
 /** `struct drm_panthor_vm_bind_op`: 48 bytes, mandatory up to `syncs`. */
 const BIND_OP_SIZE = { size: 48, minSize: 48 };
 const VmBindArgs = z.object({ vm_id: U32, flags: U32, ops: ObjArraySchema });
 
 type BindOp = z.infer<typeof BindOpSchema>;
-type SyncOp = z.infer<typeof SyncOpSchema>;
 
 /** What prepareBindOp sees of the VM and the caller's handles. Exclusive BOs compare by VM uid. */
 function bindTarget(c: IoctlCtx, vm: PanthorVm): VmBindTarget {
@@ -60,18 +57,6 @@ function bindTarget(c: IoctlCtx, vm: PanthorVm): VmBindTarget {
 function opArgs(op: BindOp): VmBindOpArgs {
   return { flags: op.flags, boHandle: op.bo_handle, boOffset: num(op.bo_offset), va: num(op.va), size: num(op.size), syncCount: op.syncs.count };
 }
-
-/** `panthor_check_sync_op`. */
-function syncOpValid(s: SyncOp): boolean {
-  const { HANDLE_TYPE_MASK, SIGNAL, HANDLE_TYPE_SYNCOBJ, HANDLE_TYPE_TIMELINE_SYNCOBJ } = DRM_PANTHOR_SYNC_OP;
-  if ((s.flags & ~(HANDLE_TYPE_MASK | SIGNAL)) !== 0) return false;
-  const type = s.flags & HANDLE_TYPE_MASK;
-  if (type !== HANDLE_TYPE_SYNCOBJ && type !== HANDLE_TYPE_TIMELINE_SYNCOBJ) return false;
-  return !(type === HANDLE_TYPE_SYNCOBJ && s.timeline_value !== 0n);
-}
-
-const isSignalOp = (s: SyncOp) => (s.flags & DRM_PANTHOR_SYNC_OP.SIGNAL) !== 0;
-const isTimeline = (s: SyncOp) => (s.flags & DRM_PANTHOR_SYNC_OP.HANDLE_TYPE_MASK) === DRM_PANTHOR_SYNC_OP.HANDLE_TYPE_TIMELINE_SYNCOBJ;
 
 function* bindSync(c: IoctlCtx, vm: PanthorVm, ops: readonly BindOp[]): KTask<IoctlResult> {
   for (const [i, op] of ops.entries()) {

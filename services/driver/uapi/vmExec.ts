@@ -12,6 +12,9 @@
  *    TLB when it is next bound);
  * 6. BOs the VM no longer maps are unpinned (after the flush: the GPU can no longer reach them).
  *
+ * Kernel BOs (`kernelBo.ts`) go through the same tree and tables; their pages are the kernel's,
+ * pinned for their whole life, so steps 2 and 6 skip them.
+ *
  * Returns 0 or the negative errno. Also `panthor_vm_destroy`'s unmap of the whole VA range.
  */
 import { ERRNO } from "../../../shared/gpu/errno.ts";
@@ -21,6 +24,7 @@ import { mutexLock, mutexUnlock, type KTask } from "../ktask.ts";
 import { asFlushAndUnlock, asLockRegion } from "./asSlots.ts";
 import type { DriverState, PanthorVm } from "./driverState.ts";
 import { gemRun } from "./gemShell.ts";
+import { isKernelObj } from "./kernelBo.ts";
 import { applyPtActions, editedRange, publishTables, tablesNeeded } from "./ptUpdate.ts";
 
 function* unpinAll(d: DriverState, objs: readonly number[]): KTask<void> {
@@ -36,6 +40,7 @@ function* execLocked(d: DriverState, vm: PanthorVm, prepared: PreparedBindOp, fo
   const delta = vmBoDelta(vm.gpuvm, after);
   const pinned: number[] = [];
   for (const obj of delta.created) {
+    if (isKernelObj(obj)) continue;
     const g = yield* gemRun(d, { type: "mapOnGpu", obj });
     if (!g.ok) {
       yield* unpinAll(d, pinned);
@@ -43,7 +48,7 @@ function* execLocked(d: DriverState, vm: PanthorVm, prepared: PreparedBindOp, fo
     }
     pinned.push(obj);
   }
-  const actions = pageTableActions(r.ops, (obj) => pagesOf(d.gem, obj));
+  const actions = pageTableActions(r.ops, (obj) => (isKernelObj(obj) ? d.kernelPages.framesOf(obj) : pagesOf(d.gem, obj)));
   if (tablesNeeded(actions) > d.ptMem.freeFrameCount) {
     yield* unpinAll(d, pinned);
     return -ERRNO.ENOMEM;
@@ -55,7 +60,7 @@ function* execLocked(d: DriverState, vm: PanthorVm, prepared: PreparedBindOp, fo
   vm.gpuvm = after;
   yield* publishTables(d);
   if (as !== undefined && range !== undefined) yield* asFlushAndUnlock(as);
-  yield* unpinAll(d, delta.destroyed);
+  yield* unpinAll(d, delta.destroyed.filter((obj) => !isKernelObj(obj)));
   return 0;
 }
 

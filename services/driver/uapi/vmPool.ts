@@ -20,14 +20,14 @@ import { mmuPaBits } from "../../../shared/gpu/registerFields.ts";
 import { signal } from "../../fence/index.ts";
 import { createPanthorGpuVm, panthorVmLayout } from "../../gpuvm/index.ts";
 import { createPageTable, freePageTable } from "../../mmu/pageTable.ts";
-import { emit, mutexLock, mutexUnlock, type KTask } from "../ktask.ts";
-import { asDisable } from "./asSlots.ts";
+import { mutexLock, mutexUnlock, type KTask } from "../ktask.ts";
+import { asRelease } from "../sched/asLru.ts";
+import { destroyVmGroups } from "../sched/groupPool.ts";
+import { destroyHeapPool } from "../sched/tilerHeap.ts";
 import type { DriverState, DrmFileState, PanthorVm } from "./driverState.ts";
 import { gemRun } from "./gemShell.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult, type KernelCtx } from "./ioctlContext.ts";
 import { publishTables } from "./ptUpdate.ts";
-import { VmAsReleased } from "./uapiEvents.ts";
-import { uapiPaths } from "./uapiPaths.ts";
 import { parseArgs, U32, U64, num } from "./userArgs.ts";
 import { vmBindWorker } from "./vmBindQueue.ts";
 import { vmExecOp } from "./vmExec.ts";
@@ -68,8 +68,9 @@ export function* vmCreate(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
     throw e;
   }
   const vm: PanthorVm = {
-    uid: d.nextVmUid++, file: file.id, id, layout: l.layout, gpuvm: createPanthorGpuVm(d.vaBits), pt, as: undefined, status: "usable",
+    uid: d.nextVmUid++, file: file.id, id, layout: l.layout, gpuvm: createPanthorGpuVm(d.vaBits), pt, as: undefined, asActiveCnt: 0, status: "usable",
     unhandledFault: false, bindQueue: [], fenceContext: d.fences.contextAlloc(1), nextBindSeq: 1,
+    kernelVa: { start: l.layout.kernelVaStart, end: l.layout.kernelVaStart + l.layout.kernelVaRange, used: [] }, heapPool: undefined,
   };
   file.vms.set(id, vm);
   yield* mutexLock(d.mmLock);
@@ -80,11 +81,14 @@ export function* vmCreate(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
 }
 
 /**
- * `panthor_vm_destroy` + the last `panthor_vm_put`: unmap everything, cancel queued binds, give
- * the AS back, free the page table. The VM has already left its file's pool.
+ * `panthor_vm_destroy` + the last `panthor_vm_put`: destroy the groups running in it and its tiler
+ * heaps, unmap everything, cancel queued binds, give the AS back, free the page table. The VM has
+ * already left its file's pool.
  */
 export function* destroyVm(c: KernelCtx, vm: PanthorVm): KTask<void> {
   const { d } = c;
+  yield* destroyVmGroups(c, vm);
+  yield* destroyHeapPool(d, vm);
   vm.status = "destroyed";
   for (const job of vm.bindQueue.splice(0)) {
     signal(job.done, c.now(), -ERRNO.ECANCELED);
@@ -92,13 +96,8 @@ export function* destroyVm(c: KernelCtx, vm: PanthorVm): KTask<void> {
   }
   yield* vmExecOp(d, vm, { type: "unmap", addr: vm.gpuvm.mmStart, range: vm.gpuvm.mmRange }, true);
   yield* mutexLock(d.mmLock);
-  const as = vm.as;
-  if (as !== undefined) {
-    yield* asDisable(as);
-    d.asSlots.delete(as);
-    vm.as = undefined;
-    yield* emit(VmAsReleased, uapiPaths(d.dev.gpu).vmState, { file: vm.file, vmId: vm.id, as });
-  }
+  vm.asActiveCnt = 0;
+  yield* asRelease(d, vm);
   freePageTable(vm.pt);
   yield* mutexUnlock(d.mmLock);
 }

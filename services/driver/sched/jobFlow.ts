@@ -1,0 +1,143 @@
+/**
+ * The job path from the queue backend to the ring and back (panthor.md §4.2):
+ *
+ * - `queue_run_job()` ({@link queueRunJob}): the kernel's job wrapper (flush, CALL the user
+ *   stream, SYNC_ADD64 +1 on the queue's sync object, ERROR_BARRIER) copied into the ring BO at
+ *   CS_INSERT (wrapping), CS_INSERT advanced in the queue's user input page — all CPU stores,
+ *   `MemoryWritten`; then the queue's doorbell (CSF_DOORBELL(csg + 1)) if the group is on a CSG
+ *   slot, else a kick of the scheduler. A job without a stream writes nothing: its fence is the
+ *   previous job's completion.
+ * - `group_sync_upd_work()` ({@link groupSyncUpdate}): read each queue's sync-object seqno from
+ *   memory and report every job up to it as finished to the backend, which signals the done
+ *   fences in order.
+ * - the job worker ({@link jobWorker}): a kernel task that carries out the backend's effects as
+ *   they come (from submits, completions, fence callbacks of dependencies), fires the queue
+ *   timeouts, and publishes `JobRingWritten` / `JobFenceSignalled`.
+ */
+import { csfDoorbell } from "../../../shared/gpu/registers.ts";
+import { buildJobWrapper, SYNCOBJ_64B_SIZE, wordsToBytes } from "../../firmware/index.ts";
+import { RINGBUF_INPUT, RINGBUF_OUTPUT } from "../../firmware/interfaces.ts";
+import type { JobQueueEffect } from "../../jobqueue/index.ts";
+import { emit, waitEvent, writel, type KTask } from "../ktask.ts";
+import type { KernelCtx } from "../uapi/ioctlContext.ts";
+import { kernelBoRead, kernelBoWrite } from "../uapi/kernelBo.ts";
+import { noteActivity } from "./activity.ts";
+import { JobFenceSignalled, JobRingWritten, schedPaths } from "./schedEvents.ts";
+import { groupSchedule, requestTick } from "./schedKick.ts";
+import type { PanthorGroup, PanthorQueue, Scheduler } from "./schedTypes.ts";
+
+/** What GROUP_SUBMIT hands the backend for each job, carried to {@link queueRunJob}. */
+export interface JobPayload {
+  readonly streamAddr: number;
+  readonly streamSize: number;
+  readonly latestFlush: number;
+  /** The sync-object value that means this job finished. */
+  readonly ringSeqno: number;
+}
+
+/** The sync object of a queue: `{ u64 seqno; u32 status; u32 pad }` in the group's syncobj BO. */
+export function readSyncobj(kc: KernelCtx, g: PanthorGroup, q: PanthorQueue): { seqno: number; status: number } {
+  const b = kernelBoRead(kc.d, g.syncobjs, q.index * SYNCOBJ_64B_SIZE, SYNCOBJ_64B_SIZE);
+  const v = new DataView(b.buffer);
+  return { seqno: v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true), status: v.getUint32(8, true) };
+}
+
+/** Whether the group's queues' doorbell reaches a running CSG slot. */
+export function resident(g: PanthorGroup): boolean {
+  return g.csgId !== undefined && g.state === "active";
+}
+
+/** `queue_run_job()` for the job the backend pushed (see the module comment). */
+export function* queueRunJob(kc: KernelCtx, g: PanthorGroup, q: PanthorQueue, e: Extract<JobQueueEffect, { type: "pushToRing" }>): KTask<void> {
+  const p = e.payload as JobPayload;
+  const csif = kc.d.fw!.ifaces!.csifInfo;
+  const words = buildJobWrapper({
+    streamAddr: p.streamAddr, streamSize: p.streamSize, latestFlush: p.latestFlush, syncAddr: g.syncobjs.va + q.index * SYNCOBJ_64B_SIZE,
+    csif: { csRegCount: csif.cs_reg_count, unpreservedCsRegCount: csif.unpreserved_cs_reg_count, scoreboardSlotCount: csif.scoreboard_slot_count },
+  });
+  const start = q.insert;
+  if (words.length > 0) {
+    const bytes = wordsToBytes(words);
+    const at = start % q.ringSize;
+    const first = Math.min(bytes.length, q.ringSize - at);
+    yield* kernelBoWrite(kc.d, q.ring, at, bytes.subarray(0, first));
+    if (first < bytes.length) yield* kernelBoWrite(kc.d, q.ring, 0, bytes.subarray(first));
+    q.insert += bytes.length;
+    const extract = q.iface.field(q.iface.bo.va + 4096, RINGBUF_OUTPUT, "extract");
+    yield* q.iface.write(q.iface.bo.va, RINGBUF_INPUT, { insert: q.insert, extract });
+  }
+  q.onRing.push({ id: e.job, seqno: e.seqno, ringSeqno: p.ringSeqno, start, end: q.insert, error: 0 });
+  yield* emit(JobRingWritten, schedPaths(kc.d.dev.gpu).job, {
+    file: g.file, group: g.handle, queue: q.index, job: e.job, seqno: e.seqno, ringStart: start, insert: q.insert, ringSeqno: p.ringSeqno, resident: resident(g),
+  });
+  // A job with nothing on the ring is done once the job before it is.
+  if (words.length === 0) completeUpTo(kc, q, readSyncobj(kc, g, q).seqno);
+}
+
+/** Report every job of `q` whose sync-object value is reached as finished (in ring order). */
+function completeUpTo(kc: KernelCtx, q: PanthorQueue, seqno: number): void {
+  const sched = kc.d.sched!;
+  while (q.onRing[0] !== undefined && q.onRing[0].ringSeqno <= seqno) {
+    const job = q.onRing.shift()!;
+    sched.backend.complete(q.qid, job.seqno, kc.now(), job.error);
+  }
+}
+
+/** `group_sync_upd_work()`: every queue's sync object read, finished jobs reported. */
+export function groupSyncUpdate(kc: KernelCtx, g: PanthorGroup): void {
+  for (const q of g.queues) completeUpTo(kc, q, readSyncobj(kc, g, q).seqno);
+}
+
+/** Carry out one backend effect. */
+function* applyEffect(kc: KernelCtx, sched: Scheduler, e: JobQueueEffect): KTask<void> {
+  const at = sched.byQueue.get(e.queue);
+  if (at === undefined) return;
+  const { group: g, queue: q } = at;
+  // A released group only reports its last fences.
+  if (g.released && e.type !== "jobFenceSignalled") return;
+  switch (e.type) {
+    case "pushToRing":
+      yield* queueRunJob(kc, g, q, e);
+      break;
+    case "ringDoorbell":
+      if (resident(g)) yield* writel(csfDoorbell(g.csgId! + 1), 1);
+      else groupSchedule(kc, g);
+      break;
+    case "kickScheduler":
+      groupSchedule(kc, g);
+      break;
+    case "jobFenceSignalled": {
+      const job = q.submitted.get(e.seqno);
+      q.submitted.delete(e.seqno);
+      yield* emit(JobFenceSignalled, schedPaths(kc.d.dev.gpu).job, {
+        file: g.file, group: g.handle, queue: q.index, job: e.job, seqno: e.seqno, fence: job?.fence.id ?? e.fence, error: e.error,
+      });
+      break;
+    }
+    case "queueTimedOut":
+      g.timedout = true;
+      requestTick(kc);
+      break;
+    case "queueKilled":
+      break;
+  }
+}
+
+/** The job worker (see the module comment); runs for the device's lifetime. */
+export function* jobWorker(kc: KernelCtx): KTask<void> {
+  const sched = kc.d.sched!;
+  for (;;) {
+    const deadline = sched.backend.nextDeadlineNs();
+    const timeout = deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadline - kc.now());
+    const effects = yield* waitEvent(() => {
+      const got = sched.backend.takeEffects();
+      return got.length > 0 ? got : sched.backend.nextDeadlineNs() !== deadline ? [] : undefined;
+    }, timeout);
+    if (effects === undefined) {
+      sched.backend.advanceTo(kc.now());
+      continue;
+    }
+    for (const e of effects) yield* applyEffect(kc, sched, e);
+    yield* noteActivity(kc);
+  }
+}
