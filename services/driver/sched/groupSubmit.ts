@@ -23,6 +23,7 @@ import type { DmaFence } from "../../fence/index.ts";
 import { emit, type KTask } from "../ktask.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "../uapi/ioctlContext.ts";
 import type { DrmSyncobj } from "../uapi/syncobj.ts";
+import { collectInFences } from "../uapi/inFences.ts";
 import { isSignalOp, isTimeline, SYNC_OP_SIZE, SyncOpSchema, syncOpValid, type SyncOp } from "../uapi/syncOps.ts";
 import { copyObjArray, num, ObjArraySchema, parseArgs, U32, U64 } from "../uapi/userArgs.ts";
 import { groupCanRun } from "./groupLifecycle.ts";
@@ -85,25 +86,9 @@ export function* groupSubmit(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
     if (obj === undefined) return fail("EINVAL");
     signals.set(s.handle, obj);
   }
-  const waits: (DmaFence | number)[][] = [];
-  const signalledBy = new Map<string, number>();
-  for (const [i, job] of staged.entries()) {
-    const mine: (DmaFence | number)[] = [];
-    for (const s of job.syncs.filter((x) => !isSignalOp(x))) {
-      const earlier = signalledBy.get(`${s.handle}:${s.timeline_value}`);
-      if (earlier !== undefined) {
-        mine.push(earlier);
-        continue;
-      }
-      const obj = d.syncobjs.lookup(file.id, s.handle);
-      if (obj === undefined) return fail("ENOENT");
-      const f = d.syncobjs.fenceAt(obj, s.timeline_value, c.now());
-      if (f === undefined) return fail("EINVAL");
-      mine.push(f);
-    }
-    waits.push(mine);
-    for (const s of job.syncs.filter(isSignalOp)) signalledBy.set(`${s.handle}:${s.timeline_value}`, i);
-  }
+  const collected = collectInFences(d.syncobjs, file.id, c.now(), staged, (i) => i);
+  if (!collected.ok) return fail(collected.errno);
+  const waits = collected.waits;
   const done: DmaFence[] = [];
   const csif = d.fw!.ifaces!.csifInfo;
   for (const [i, job] of staged.entries()) {

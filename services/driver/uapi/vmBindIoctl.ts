@@ -23,6 +23,7 @@ import type { BindJob, PanthorVm } from "./driverState.ts";
 import { gemRun } from "./gemShell.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "./ioctlContext.ts";
 import type { DrmSyncobj } from "./syncobj.ts";
+import { collectInFences } from "./inFences.ts";
 import { isSignalOp, isTimeline, SYNC_OP_SIZE, SyncOpSchema, syncOpValid, type SyncOp } from "./syncOps.ts";
 import { copyObjArray, num, ObjArraySchema, parseArgs, U32, U64 } from "./userArgs.ts";
 import { vmExecOp } from "./vmExec.ts";
@@ -91,25 +92,9 @@ function* bindAsync(c: IoctlCtx, vm: PanthorVm, ops: readonly BindOp[]): KTask<I
     if (obj === undefined) return fail("EINVAL");
     signals.set(`${s.handle}`, obj);
   }
-  const waits: DmaFence[][] = [];
-  const signalledHere = new Map<string, DmaFence>();
-  for (const job of staged) {
-    const mine: DmaFence[] = [];
-    for (const s of job.syncs.filter((x) => !isSignalOp(x))) {
-      const here = signalledHere.get(`${s.handle}:${s.timeline_value}`);
-      if (here !== undefined) {
-        mine.push(here);
-        continue;
-      }
-      const obj = d.syncobjs.lookup(file.id, s.handle);
-      if (obj === undefined) return fail("ENOENT");
-      const f = d.syncobjs.fenceAt(obj, s.timeline_value, c.now());
-      if (f === undefined) return fail("EINVAL");
-      mine.push(f);
-    }
-    waits.push(mine);
-    for (const s of job.syncs.filter(isSignalOp)) signalledHere.set(`${s.handle}:${s.timeline_value}`, job.done);
-  }
+  const collected = collectInFences(d.syncobjs, file.id, c.now(), staged, (i) => (staged[i] as Staged).done);
+  if (!collected.ok) return fail(collected.errno);
+  const waits = collected.waits;
   for (const [i, job] of staged.entries()) {
     if (job.prepared.type === "map") yield* gemRun(d, { type: "jobGet", obj: job.prepared.bo.obj });
     const queued: BindJob = { seq: vm.nextBindSeq + i, prepared: job.prepared, waits: waits[i]!, done: job.done };
