@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,4 +47,18 @@ describe("the multi-process runtime (tyrsim up)", () => {
     expect(replay.status, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`match: ${embedded.events} events identical`);
   }, 150_000);
+
+  it("says which service it waits for when one never comes, instead of waiting silently", async () => {
+    // given a coordinator told to wait for a service that does not exist
+    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "coordinate", "scenarios/probe.yaml", "--seed", "7703", "--nats", nats.url, "--services", "ghost", "--no-jetstream"], {
+      env: { ...process.env, CI: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // when a few seconds pass
+    await new Promise((r) => setTimeout(r, 4500));
+    child.kill("SIGTERM");
+    // then it has said, more than once would be fine, that virtual time waits for "ghost"
+    expect(stderr).toContain("virtual time not started: waiting for ghost");
+  }, 30_000);
 });

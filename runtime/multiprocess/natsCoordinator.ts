@@ -37,7 +37,12 @@ async function gatherServices(transport: NatsTransport, opts: NatsCoordinatorOpt
   const subjects = ctlSubjects(run);
   const hellos = new Map<string, Hello>();
   const world = buildWorld(opts.loaded.scenario, loadGpuModel(opts.loaded.scenario.model));
-  return new Promise((resolve, reject) => {
+  // Until everyone has joined, say every few seconds who is missing instead of waiting silently.
+  const nag = setInterval(() => {
+    const missing = opts.expect.filter((s) => !hellos.has(s));
+    if (missing.length > 0) log(`coordinator: virtual time not started: waiting for ${missing.join(", ")}`);
+  }, 3000);
+  return new Promise<Hello[]>((resolve, reject) => {
     const sub = transport.subscribe(subjects.hello).subscribe((m) => {
       const parsed = HelloSchema.safeParse(JSON.parse(text(m.data)));
       if (!parsed.success) return m.respond(JSON.stringify({ ok: false, reason: `bad hello: ${parsed.error.issues[0]?.message ?? "invalid"}` }));
@@ -50,6 +55,7 @@ async function gatherServices(transport: NatsTransport, opts: NatsCoordinatorOpt
       for (const h of hellos.values()) for (const a of h.actors) owners.set(a, [...(owners.get(a) ?? []), h.service]);
       const problems = checkOwnership(world, owners);
       sub.unsubscribe();
+      clearInterval(nag);
       if (problems.length > 0) return reject(new Error(`deployment does not cover the world: ${problems.join("; ")}`));
       resolve(opts.expect.map((s) => hellos.get(s) as Hello));
     });

@@ -18,6 +18,7 @@ import { levelOf, minLevel } from "./level.ts";
 /** Sources that are not actors: the scenario script, outside injectors, the runtime itself. */
 export const INPUT_SOURCES = { scenario: "scenario", injector: "injector", runtime: "runtime" } as const;
 
+/** Subject path of outside inputs (re-exported from `outsideInputs.ts` for the runtime's users). */
 export { INJECT_PATH };
 
 /** Options of a simulation. */
