@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { inputTransports, queued } from "./support/liveInputs.ts";
 import { setUpSimulation } from "../runtime/embeddedRun.ts";
 import { MemoryTransport } from "../shared/bus/memoryTransport.ts";
-import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
 import type { Transport } from "../shared/bus/transport.ts";
 import type { Envelope } from "../shared/events/envelope.ts";
 import { subjectOf } from "../shared/events/subjects.ts";
 import { MemoryLogSink } from "../shared/log/jsonlSink.ts";
-import { useTestNatsServer, type TestNatsServer } from "../shared/process/natsServer.ts";
-import { INJECT_PATH, type Simulation } from "../shared/runtime/simulation.ts";
+import { INJECT_PATH } from "../shared/runtime/simulation.ts";
 import { parseScenario } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 
@@ -20,10 +19,6 @@ const bad = [
   { type: "FaultInjected", payload: { fault: { kind: "job-hang" }, trigger: { on: { eventType: "DoorbellRung" } } } },
 ];
 
-/** Wait (wall clock, test only) until the simulation has queued `n` inputs from outside. */
-async function queued(sim: Simulation, n: number): Promise<void> {
-  for (let i = 0; i < 300 && sim.scheduler.pending < n; i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** A live run fed `messages` over `transport`; its log. */
 async function runWith(transport: Transport, run: string, messages: readonly unknown[]): Promise<Envelope[]> {
@@ -49,18 +44,7 @@ const behaviour = (events: readonly Envelope[]) =>
     .filter((e) => e.type !== "MessageRejected" && e.type !== "RunEnded")
     .map((e) => [e.timeNs, e.source, e.type, JSON.parse(JSON.stringify(e.payload).replace(/injector:\d+/g, "injector:*")) as unknown]);
 
-let nats: TestNatsServer;
-beforeAll(async () => {
-  nats = await useTestNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
-
-const transports: [string, () => Promise<Transport>][] = [
-  ["embedded (in-memory)", () => Promise.resolve(new MemoryTransport())],
-  ["NATS", () => connectNatsTransport({ servers: nats.url, name: "tyrsim-test-faults", waitOnFirstConnect: false })],
-];
+const transports = inputTransports({ memory: "embedded (in-memory)", nats: "NATS" }, "tyrsim-test-faults");
 
 describe.each(transports)("fault inputs over the %s transport", (kind, make) => {
   it("rejects an unknown kind, a malformed fault, a pending kind and an invisible trigger as MessageRejected, and they change nothing", async () => {

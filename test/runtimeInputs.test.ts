@@ -1,34 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryTransport } from "../shared/bus/memoryTransport.ts";
-import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
-import type { Transport } from "../shared/bus/transport.ts";
+import { describe, expect, it } from "vitest";
+import { inputTransports, queued } from "./support/liveInputs.ts";
 import { subjectOf } from "../shared/events/subjects.ts";
 import { MemoryLogSink } from "../shared/log/jsonlSink.ts";
-import { useTestNatsServer, type TestNatsServer } from "../shared/process/natsServer.ts";
-import { INJECT_PATH, type Simulation } from "../shared/runtime/simulation.ts";
+import { INJECT_PATH } from "../shared/runtime/simulation.ts";
 import { parseScenario } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { setUpSimulation } from "../runtime/embeddedRun.ts";
 
 const scenarioText = ["name: inputs", "duration: 1ms"].join("\n");
 
-/** Wait (wall clock, test only) until the simulation has queued `n` inputs from outside. */
-async function queued(sim: Simulation, n: number): Promise<void> {
-  for (let i = 0; i < 200 && sim.scheduler.pending < n; i++) await new Promise((r) => setTimeout(r, 10));
-}
 
-let nats: TestNatsServer;
-beforeAll(async () => {
-  nats = await useTestNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
-
-const transports: [string, () => Promise<Transport>][] = [
-  ["memory", () => Promise.resolve(new MemoryTransport())],
-  ["nats", () => connectNatsTransport({ servers: nats.url, name: "tyrsim-test-inputs", waitOnFirstConnect: false })],
-];
+const transports = inputTransports({ memory: "memory", nats: "nats" }, "tyrsim-test-inputs");
 
 describe.each(transports)("outside inputs over the %s transport", (kind, make) => {
   it("logs a malformed message as MessageRejected naming subject, field and reason, and keeps accepting inputs", async () => {
