@@ -1,8 +1,8 @@
 import type { ActorSpec } from "../shared/actor/actor.ts";
 import type { GpuModel } from "../shared/gpu/model.ts";
 import { PhysicalMemory } from "../shared/gpu/physicalMemory.ts";
-import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
-import { driverActor } from "./driver/driverService.ts";
+import type { DriverConfig, Scenario } from "../shared/scenario/scenarioSchema.ts";
+import { driverActor, type DriverOptions } from "./driver/driverService.ts";
 import { firmwareConfigFromModel } from "./firmware/firmwareConfig.ts";
 import { firmwareActor } from "./firmware/firmwareService.ts";
 import { memoryReplicaActor } from "./memory/memoryReplica.ts";
@@ -38,6 +38,16 @@ export function gpuHardware(
   ];
 }
 
+/** The driver options a scenario's `driver:` block stands for (besides the RAM replica). */
+export function driverOptionsOf(cfg: DriverConfig): DriverOptions {
+  return {
+    scheduler: cfg.scheduler,
+    fencePolicy: cfg.fencePolicy,
+    ...(cfg.gemLimitBytes === undefined ? {} : { gemLimitBytes: cfg.gemLimitBytes }),
+    power: { devfreq: cfg.devfreq, runtimePm: cfg.runtimePm },
+  };
+}
+
 /**
  * The actors of a scenario's world, in a fixed order: for each GPU its hardware blocks, then the
  * driver and userspace. The same list is what the embedded runtime hosts in one process and what
@@ -48,7 +58,7 @@ export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
   for (let gpu = 0; gpu < scenario.gpus; gpu++) {
     // One RAM per GPU: the hardware's replica, which the driver (the CPU) also reads.
     const mem = new PhysicalMemory(model.memory.system_ram_bytes);
-    actors.push(...gpuHardware(model, gpu, scenario.jitter, mem, scenario.supplies === "on"), driverActor(gpu, model, { mem }));
+    actors.push(...gpuHardware(model, gpu, scenario.jitter, mem, scenario.supplies === "on"), driverActor(gpu, model, { ...driverOptionsOf(scenario.driver), mem }));
   }
   return actors;
 }

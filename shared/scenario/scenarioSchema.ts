@@ -18,6 +18,27 @@ export const ScenarioStepSchema = z.strictObject({
   every: DurationSchema.optional(),
 }).refine((s) => s.count === 1 || s.every !== undefined, { message: "a step with count > 1 needs 'every'", path: ["every"] });
 
+/**
+ * How the driver of every GPU is configured: the knobs a comparison or a fault scenario turns.
+ * Defaults are panthor's (JobQueue submission, devfreq and runtime PM on, the safe fence policy).
+ */
+export const DriverConfigSchema = z.strictObject({
+  /** How jobs reach the rings: Tyr's `jobqueue`, or panthor's per-queue `drm_sched`, for comparisons. */
+  scheduler: z.enum(["jobqueue", "drm_sched"]).default("jobqueue"),
+  /** The simple_ondemand devfreq governor; off pins the GPU at its fastest OPP. */
+  devfreq: z.boolean().default(true),
+  /** Runtime PM with the 50 ms autosuspend; off keeps the GPU powered. */
+  runtimePm: z.boolean().default(true),
+  /**
+   * Allocation policy on the fence-signalling path: `safe` preallocates (or allocates without
+   * reclaim) what job completion needs; `unsafe` allocates with reclaim inside the signalling
+   * section — the deadlock the seeds warn about, reproducible under memory pressure.
+   */
+  fencePolicy: z.enum(["safe", "unsafe"]).default("safe"),
+  /** GEM system-memory limit in bytes (default: half of RAM). */
+  gemLimitBytes: z.number().int().positive().optional(),
+});
+
 /** A scenario file (YAML), validated with errors that name file, line and field. */
 export const ScenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
@@ -34,10 +55,14 @@ export const ScenarioSchema = z.strictObject({
   jitter: z.number().min(0).max(0.5).default(0),
   /** GPU clocks and regulators at the start: `on` as a bootloader leaves them, `off` for a cold probe whose enables can fail. */
   supplies: z.enum(["on", "off"]).default("on"),
+  /** Driver configuration shared by every GPU of the scenario. */
+  driver: DriverConfigSchema.prefault({}),
   steps: z.array(ScenarioStepSchema).default([]),
 });
 
 /** A validated scenario (durations in ns). */
 export type Scenario = z.infer<typeof ScenarioSchema>;
+/** A validated driver configuration. */
+export type DriverConfig = z.infer<typeof DriverConfigSchema>;
 /** One validated step. */
 export type ScenarioStep = z.infer<typeof ScenarioStepSchema>;

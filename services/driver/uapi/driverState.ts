@@ -94,6 +94,11 @@ export interface DriverStateOptions extends DriverMemoryOptions {
    * (panthor's drm_gpu_scheduler per queue), for side-by-side comparison.
    */
   readonly scheduler?: SchedulerMode;
+  /**
+   * Allocation policy on the fence-signalling path (job completion): `safe` (default) never
+   * allocates with reclaim there; `unsafe` does, and deadlocks under memory pressure.
+   */
+  readonly fencePolicy?: "safe" | "unsafe";
 }
 
 /** The device-wide state (see the module comment). */
