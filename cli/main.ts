@@ -56,8 +56,9 @@ program
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
   .option("--json", "print the summary as JSON")
   .option("--nats <url>", "also publish every event on this NATS server (watch with tail --nats)")
+  .option("--clients", "with --nats: serve remote user-space clients (the client API over NATS), holding virtual time while they are attached")
   .option("--no-trace", "do not write DIR/trace.json (the Perfetto trace)")
-  .action((file: string, opts: { seed?: number; out?: string; json?: boolean; nats?: string; trace?: boolean }) => guarded(() => runCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; json?: boolean; nats?: string; trace?: boolean; clients?: boolean }) => guarded(() => runCommand(file, opts)));
 
 program
   .command("replay")

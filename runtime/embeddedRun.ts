@@ -12,6 +12,7 @@ import type { Scenario } from "../shared/scenario/scenarioSchema.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { buildWorld } from "../services/world.ts";
 import { nextTurn } from "../shared/process/eventLoop.ts";
+import { ClientGate, type ClientGateOptions } from "./clients/clientGate.ts";
 import { RunStats, type RunSummary } from "./runStats.ts";
 import { TOOL_VERSION } from "./toolVersion.ts";
 
@@ -104,6 +105,8 @@ export interface EmbeddedRunOptions {
   readonly onProgress?: (timeNs: number, events: number) => void;
   /** Mirror every delivered event onto this transport (NATS) for live observers. */
   readonly external?: Transport;
+  /** With `external`: serve remote user-space clients, holding virtual time while they are attached (`runtime/clients/`). */
+  readonly clients?: ClientGateOptions;
 }
 
 /**
@@ -123,7 +126,10 @@ export async function runEmbedded(opts: EmbeddedRunOptions): Promise<RunSummary>
   const stats = new RunStats();
   sim.delivered().subscribe((e) => stats.add(e));
   const bounds = { untilNs: scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
-  if (live) while (sim.advance(bounds, 256)) await nextTurn();
+  const gate = live && opts.clients !== undefined ? new ClientGate(sim, opts.external!, createCatalogue(), opts.clients) : undefined;
+  if (gate !== undefined) await gate.drive(bounds);
+  else if (live) while (sim.advance(bounds, 256)) await nextTurn();
+  gate?.close();
   const outcome = live ? sim.finish(bounds) : sim.run(bounds);
   await sim.close();
   await opts.external?.flush();

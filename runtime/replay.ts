@@ -36,11 +36,19 @@ export interface ReplayOptions {
   readonly onProgress?: (timeNs: number, events: number) => void;
 }
 
-/** Inputs that came from outside the simulation (injections): replay must feed them again. */
-function collectOutsideInputs(path: string): Envelope[] {
+/**
+ * Inputs that came from outside the simulation — injections, and requests of remote user-space
+ * clients (`runtime/clients/`) — which replay must feed again: the events without a cause whose
+ * source is neither a hosted actor nor the scenario or the runtime (both of which the replay
+ * re-creates itself).
+ */
+function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelope[] {
   const reader = new JsonlLogReader(path, false);
   const inputs: Envelope[] = [];
-  for (const e of reader) if (e.source === INPUT_SOURCES.injector) inputs.push(e);
+  for (const e of reader) {
+    if (e.cause !== null || e.source === INPUT_SOURCES.scenario || e.source === INPUT_SOURCES.runtime || hosted.has(e.source)) continue;
+    inputs.push(e);
+  }
   void reader.close();
   return inputs;
 }
@@ -93,7 +101,7 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
   const sink = new ComparingSink(reader);
   const sim = setUpSimulation({ loaded: { file: header.scenario.file, text: header.scenario.text, scenario }, seed: header.seed, sink, registry });
   sink.onDiverge = () => sim.stop();
-  for (const input of collectOutsideInputs(path)) sim.replayInput(input);
+  for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()))) sim.replayInput(input);
   const outcome = sim.run({
     untilNs: scenario.duration,
     ...(opts.untilSeq !== undefined ? { untilSeq: opts.untilSeq } : {}),

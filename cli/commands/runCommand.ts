@@ -5,7 +5,7 @@ import { writeTraceFile } from "../../trace/traceFile.ts";
 import { auditLogFile } from "../../runtime/audit/audit.ts";
 import { formatAudit } from "../../runtime/audit/formatAudit.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
-import { runEmbedded, type RunSummary } from "../../runtime/embeddedRun.ts";
+import { runEmbedded, runIdOf, type RunSummary } from "../../runtime/embeddedRun.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { createProgress } from "../progress.ts";
 import { wallClock } from "../wallClock.ts";
@@ -16,6 +16,8 @@ export interface RunCommandOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly nats?: string;
+  /** With `nats`: serve remote clients and hold virtual time while they are attached. */
+  readonly clients?: boolean;
   /** Write the Perfetto trace beside the log (default true). */
   readonly trace?: boolean;
 }
@@ -24,11 +26,16 @@ export interface RunCommandOptions {
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<number> {
   const loaded = loadScenarioFile(file, createCatalogue());
   const progress = createProgress(`run ${loaded.scenario.name}`, loaded.scenario.duration);
+  if (opts.clients === true && opts.nats === undefined) throw new Error("--clients needs --nats <url>: remote clients reach the run over NATS");
   const external = opts.nats === undefined ? undefined : await connectNats(opts.nats);
+  if (external !== undefined && opts.clients === true) {
+    process.stderr.write(`waiting for clients on tyrsim.${runIdOf(loaded.scenario, opts.seed ?? loaded.scenario.seed)}.ctl.client (virtual time holds until one attaches)\n`);
+  }
   const started = wallClock();
   const summary = await runEmbedded({
     loaded,
     ...(external !== undefined ? { external } : {}),
+    ...(external !== undefined && opts.clients === true ? { clients: { onClient: (c: string, op: string) => process.stderr.write(`client ${c}: ${op}ed\n`) } } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.out !== undefined ? { outDir: opts.out } : {}),
     onProgress: (t, n) => progress.update(t, n),
