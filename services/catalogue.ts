@@ -7,6 +7,7 @@ import { schedEvents } from "./driver/sched/schedEvents.ts";
 import { uapiEvents } from "./driver/uapi/uapiEvents.ts";
 import { firmwareEvents } from "./firmware/firmwareEvents.ts";
 import { GEM_EVENTS } from "./gem/gemEvents.ts";
+import { ledEvents } from "./led/ledEvents.ts";
 import { memoryEvents } from "./memory/memoryEvents.ts";
 import { mmuEvents } from "./mmu/mmuEvents.ts";
 import { powerEvents } from "./power/powerEvents.ts";
@@ -18,5 +19,5 @@ import { shaderEvents } from "./shader/shaderEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...ledEvents);
 }

@@ -5,6 +5,7 @@ import type { DriverConfig, Scenario } from "../shared/scenario/scenarioSchema.t
 import { driverActor, type DriverOptions } from "./driver/driverService.ts";
 import { firmwareConfigFromModel } from "./firmware/firmwareConfig.ts";
 import { firmwareActor } from "./firmware/firmwareService.ts";
+import { ledActors, scenarioUsesLed } from "./led/ledWorld.ts";
 import { memoryReplicaActor } from "./memory/memoryReplica.ts";
 import { mmuConfigFromModel } from "./mmu/mmuConfig.ts";
 import { mmuActor } from "./mmu/mmuService.ts";
@@ -60,5 +61,7 @@ export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
     const mem = new PhysicalMemory(model.memory.system_ram_bytes);
     actors.push(...gpuHardware(model, gpu, scenario.jitter, mem, scenario.supplies === "on"), driverActor(gpu, model, { ...driverOptionsOf(scenario.driver), mem }));
   }
+  // The LED tutorial's GPIO bank and driver, when the scenario talks to them.
+  if (scenarioUsesLed(scenario)) actors.push(...ledActors());
   return actors;
 }

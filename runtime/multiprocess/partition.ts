@@ -1,7 +1,7 @@
 import type { ActorSpec } from "../../shared/actor/actor.ts";
 
 /** The kinds of actor service, one process each per GPU group (as in docker-compose.yml). */
-export const SERVICE_KINDS = ["memory", "regs", "power", "mmu", "shader", "firmware", "driver"] as const;
+export const SERVICE_KINDS = ["memory", "regs", "power", "mmu", "shader", "firmware", "driver", "led"] as const;
 /** A kind of service. */
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
@@ -9,6 +9,8 @@ const KIND_OF_SUFFIX: Record<string, ServiceKind> = { mem: "memory", regs: "regs
 
 /** Which kind of service hosts an actor, and for which GPU: `gpu3.mmu` → mmu of GPU 3, `drv1` → driver of GPU 1. */
 export function placementOf(actor: string): { kind: ServiceKind; gpu: number } | undefined {
+  // The LED tutorial's GPIO bank and driver (`led.gpio`, `led.drv`): one instance, with GPU 0's shard.
+  if (actor.startsWith("led.")) return { kind: "led", gpu: 0 };
   const drv = /^drv(\d+)$/.exec(actor);
   if (drv !== null) return { kind: "driver", gpu: Number(drv[1]) };
   const hw = /^gpu(\d+)\.([a-z]+)$/.exec(actor);
