@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { IoctlIssued } from "../../services/driver/uapi/uapiEvents.ts";
 import { neg } from "../../services/workload/drmClient.ts";
 import { bootDrmDevice, G610, groupArgs, queueCreate, queueSubmit, submitArgs, SYNC } from "../support/drmDevice.ts";
 import { createGroup, openClient } from "../support/submitWorld.ts";
@@ -36,6 +37,21 @@ describe("GROUP_CREATE, GROUP_DESTROY, GROUP_GET_STATE (panthor.md §1.8)", () =
     expect(f.ioctl("GROUP_CREATE", groupArgs(vm, [queueCreate(65536, 15)], { priority: 1 })).out.group_handle).toBe(1);
     expect(f.ioctl("GROUP_CREATE", groupArgs(vm)).out.group_handle).toBe(2);
     expect(dev.events("GroupCreated")).toHaveLength(2);
+  });
+
+  it("gives two GROUP_CREATEs of one file in flight together distinct handles (taken at insertion, as xa_alloc)", () => {
+    // given a client with a VM
+    const dev = bootDrmDevice();
+    const c = openClient(dev, "app");
+    // when two GROUP_CREATEs enter the driver in the same instant (two threads of the process)
+    const at = dev.sim.scheduler.nowNs + 1;
+    for (const tag of ["t1", "t2"]) dev.sim.input("app", IoctlIssued, "drv0.ioctl", { file: c.f.fd, ioctl: "GROUP_CREATE", args: groupArgs(c.vm), tag }, at);
+    dev.sim.runUntil(() => dev.events("IoctlCompleted").filter((e) => ["t1", "t2"].includes((e.payload as { tag: string }).tag)).length === 2, at + 1_000_000_000);
+    // then both succeed with different handles, and both groups exist
+    const handles = dev.events("IoctlCompleted").filter((e) => ["t1", "t2"].includes((e.payload as { tag: string }).tag)).map((e) => (e.payload as { out: { group_handle: number } }).out.group_handle);
+    expect(handles.sort()).toEqual([1, 2]);
+    expect(c.f.ioctl("GROUP_GET_STATE", { group_handle: 1 }).ret).toBe(0);
+    expect(c.f.ioctl("GROUP_GET_STATE", { group_handle: 2 }).ret).toBe(0);
   });
 
   it("numbers groups 1..128 per file and refuses the 129th with -EBUSY", () => {

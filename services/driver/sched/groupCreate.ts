@@ -84,9 +84,6 @@ export function* groupCreate(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
   const vm = file.vms.get(args.vm_id);
   if (vm === undefined || vm.status === "destroyed") return fail("EINVAL");
   if (!qargs.value.every(queueArgsValid)) return fail("EINVAL");
-  let handle = 1;
-  while (file.groups.has(handle)) handle++;
-  if (handle > MAX_GROUPS_PER_POOL) return fail("EBUSY");
 
   const made: KernelBo[] = [];
   const kbo = function* (bo: KernelBo | number): KTask<KernelBo | undefined> {
@@ -114,6 +111,14 @@ export function* groupCreate(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
       index, qid, priority: q.priority, ringSize: q.ringbuf_size, ring, iface: new KernelMap(d, iface), insert: 0, ringSeqno: 0,
       onRing: [], submitted: new Map(), nextJob: 1,
     });
+  }
+  // The handle is taken once nothing can yield any more (`xa_alloc` at insertion, as panthor): two
+  // GROUP_CREATEs of one file in flight together must not pick the same free handle.
+  let handle = 1;
+  while (file.groups.has(handle)) handle++;
+  if (handle > MAX_GROUPS_PER_POOL) {
+    yield* freeGroupBos(d, made);
+    return fail("EBUSY");
   }
   const g: PanthorGroup = {
     uid, file: file.id, handle, vm, priority: args.priority, computeCoreMask: compute, fragmentCoreMask: fragment, tilerCoreMask: tiler,
