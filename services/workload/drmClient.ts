@@ -119,10 +119,16 @@ interface FileCore {
 
 const CPU_DONE = [BoCpuAccessCompleted.type];
 
-function* openOp(client: string, gpu: number, nextTag: () => string): Op<number> {
+/** How a process opens the device. */
+export interface OpenOptions {
+  /** The process holds CAP_SYS_NICE: HIGH and REALTIME groups are allowed. */
+  readonly capSysNice?: boolean;
+}
+
+function* openOp(client: string, gpu: number, nextTag: () => string, opts: OpenOptions): Op<number> {
   const tag = nextTag();
   const opened = yield {
-    def: DrmFileOpenRequested, path: uapiPaths(gpu).file, payload: { client, tag },
+    def: DrmFileOpenRequested, path: uapiPaths(gpu).file, payload: { client, tag, ...(opts.capSysNice === true ? { capSysNice: true } : {}) },
     answer: { types: [DrmFileOpened.type, DrmFileOpenFailed.type], tag },
   };
   if (opened.type === DrmFileOpenFailed.type) throw new DrmError("open", (opened.payload as { errno: number }).errno);
@@ -232,8 +238,8 @@ const core = (ch: { client: string; nextTag(): string; nowNs(): number }, gpu: n
 });
 
 /** Open the DRM device of GPU `gpu` for the channel's client; throws {@link DrmError} when it cannot be opened. */
-export function openDevice(ch: DrmChannel, gpu = 0): DrmFile {
-  const f = core(ch, gpu, runSync(ch, openOp(ch.client, gpu, () => ch.nextTag())));
+export function openDevice(ch: DrmChannel, gpu = 0, opts: OpenOptions = {}): DrmFile {
+  const f = core(ch, gpu, runSync(ch, openOp(ch.client, gpu, () => ch.nextTag(), opts)));
   const drive = <T>(op: Op<T>): T => runSync(ch, op);
   return {
     ...fileApi<"sync">(f, drive),
@@ -254,8 +260,8 @@ export function openDevice(ch: DrmChannel, gpu = 0): DrmFile {
  * same operations returning promises. Both are built from the same operation coroutines, so a
  * session issues the same requests either way.
  */
-export async function openDeviceAsync(ch: AsyncDrmChannel, gpu = 0): Promise<AsyncDrmFile> {
-  const f = core(ch, gpu, await runAsync(ch, openOp(ch.client, gpu, () => ch.nextTag())));
+export async function openDeviceAsync(ch: AsyncDrmChannel, gpu = 0, opts: OpenOptions = {}): Promise<AsyncDrmFile> {
+  const f = core(ch, gpu, await runAsync(ch, openOp(ch.client, gpu, () => ch.nextTag(), opts)));
   const drive = <T>(op: Op<T>): Promise<T> => runAsync(ch, op);
   return {
     ...fileApi<"async">(f, drive),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { encode } from "../../services/firmware/index.ts";
 import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
-import { bootDrmDevice } from "../support/drmDevice.ts";
+import { neg } from "../../services/workload/drmClient.ts";
+import { bootDrmDevice, groupArgs } from "../support/drmDevice.ts";
 import { createGroup, loopWords, mapBo, openClient, readU32, storeWords, streamAt, submitJob } from "../support/submitWorld.ts";
 
 const G310 = loadGpuModel("mali-g310-small");
@@ -31,6 +32,34 @@ describe("the group scheduler (tick_work) on 4 CSG slots", () => {
     expect(rotated.length).toBeGreaterThan(0);
     expect(dev.events("SchedTickDone").some((e) => (e.payload as { evicted: number }).evicted > 0)).toBe(true);
     expect(dev.events("ActorHandlerFailed")).toEqual([]);
+  }, 60_000);
+
+  it("runs a HIGH group of a CAP_SYS_NICE process to completion while LOW groups spin, and refuses HIGH to an unprivileged one with -EACCES", () => {
+    // given 4 LOW groups spinning forever, one per CSG slot, and a compositor with CAP_SYS_NICE
+    const dev = bootDrmDevice(G310);
+    const c = openClient(dev, "app");
+    const compositor = openClient(dev, "compositor", { capSysNice: true });
+    const out = mapBo(compositor, OUT_VA);
+    const spin = streamAt(c, stream(0), [encode.nop(), encode.branch("ALWAYS", 0, -2)]);
+    const lows = Array.from({ length: 4 }, () => createGroup(c, { priority: 0 }, 1, G310));
+    const lowOuts = lows.map((g) => submitJob(c, g, 0, stream(0), spin));
+    dev.sim.runUntil(() => false, dev.sim.scheduler.nowNs + 2 * MS);
+    // then the unprivileged client may not create a HIGH group
+    expect(c.f.ioctl("GROUP_CREATE", groupArgs(c.vm, undefined, { priority: 2 }, G310)).ret).toBe(neg("EACCES"));
+    // when the compositor's HIGH group submits a store
+    const size = streamAt(compositor, stream(1), storeWords(OUT_VA, 0xbeef));
+    const high = createGroup(compositor, { priority: 2 }, 1, G310);
+    const t0 = dev.sim.scheduler.nowNs;
+    const done = submitJob(compositor, high, 0, stream(1), size);
+    // then it takes a slot at once (a LOW group is evicted for it), at the top CSG priority, and completes
+    expect(compositor.f.syncobjWait([done], { timeoutNs: 1 * MS }).ret).toBe(0);
+    expect(dev.sim.scheduler.nowNs - t0).toBeLessThan(1 * MS);
+    expect(readU32(compositor, out)).toBe(0xbeef);
+    const reasons = dev.events("GroupStateChanged").map((e) => e.payload as Reason & { file: number; csgPriority?: number });
+    expect(reasons.filter((r) => r.reason === "evicted")).toHaveLength(1);
+    expect(reasons.find((r) => r.file === compositor.f.fd && r.group === high && r.reason === "started")?.csgPriority).toBe(15);
+    // while the LOW jobs still spin
+    expect(c.f.syncobjWait(lowOuts, { timeoutNs: 0 }).ret).toBeLessThan(0);
   }, 60_000);
 
   it("runs a MEDIUM group to completion while LOW groups spin on every slot", () => {

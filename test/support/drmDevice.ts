@@ -11,7 +11,7 @@ import type { describeDriverState } from "../../services/driver/uapi/stateSnapsh
 import { VmActivationRequested } from "../../services/driver/uapi/uapiEvents.ts";
 import { uapiPaths } from "../../services/driver/uapi/uapiPaths.ts";
 import { embeddedChannel } from "../../services/workload/drmChannel.ts";
-import { openDevice, type DrmFile } from "../../services/workload/drmClient.ts";
+import { openDevice, type DrmFile, type OpenOptions } from "../../services/workload/drmClient.ts";
 import { gpuHardware } from "../../services/world.ts";
 
 /** The G610 model, loaded once. */
@@ -26,8 +26,8 @@ export interface DrmTestDevice {
   readonly sink: MemoryLogSink;
   readonly mem: PhysicalMemory;
   readonly model: GpuModel;
-  /** Open a DRM file for a client (a new channel named after it). */
-  open(client: string): DrmFile;
+  /** Open a DRM file for a client (a new channel named after it); `capSysNice` for a privileged process. */
+  open(client: string, opts?: OpenOptions): DrmFile;
   /** The driver's memory-side state (files, VMs, GEM objects, AS slots). */
   state(): DriverMemorySnapshot;
   /** Events of the log of the given types, in order. */
@@ -61,7 +61,7 @@ export function bootDrmDevice(model: GpuModel = G610, opts: Omit<DriverOptions, 
   if (!ok) throw new Error(`probe did not register the device: ${sink.events.filter((e) => e.source === "drv0" && !e.type.startsWith("Mmio")).map((e) => e.type).join(", ")}`);
   return {
     sim, sink, mem, model,
-    open: (client) => openDevice(embeddedChannel(sim, client)),
+    open: (client, opts) => openDevice(embeddedChannel(sim, client), 0, opts),
     state: () => (drv.behaviour.snapshot() as { memory: DriverMemorySnapshot }).memory,
     events: (...types) => sink.events.filter((e) => types.includes(e.type)),
     activate(file, vmId) {

@@ -1,5 +1,5 @@
 import { encode, wordsToBytes } from "../../services/firmware/index.ts";
-import type { DrmFile } from "../../services/workload/drmClient.ts";
+import type { DrmFile, OpenOptions } from "../../services/workload/drmClient.ts";
 import { bindArgs, groupArgs, mapOp, queueCreate, queueSubmit, submitArgs, SYNC, type DrmTestDevice } from "./drmDevice.ts";
 
 /** A client with one VM. */
@@ -9,8 +9,8 @@ export interface Client {
 }
 
 /** Open a client and create its VM. */
-export function openClient(dev: DrmTestDevice, name: string): Client {
-  const f = dev.open(name);
+export function openClient(dev: DrmTestDevice, name: string, opts: OpenOptions = {}): Client {
+  const f = dev.open(name, opts);
   const r = f.ioctl("VM_CREATE");
   if (r.ret !== 0) throw new Error(`VM_CREATE failed: ${r.ret}`);
   return { f, vm: r.out.id as number };

@@ -76,6 +76,8 @@ export interface CpuMapping {
 export interface DrmFileState {
   readonly id: number;
   readonly client: string;
+  /** The opening process holds CAP_SYS_NICE (`group_priority_permit` lets it above MEDIUM). */
+  readonly capSysNice: boolean;
   status: "open" | "closing";
   /** `pfile->vms`: VM id → VM. */
   readonly vms: Map<number, PanthorVm>;

@@ -12,9 +12,9 @@ import type { KernelCtx } from "./ioctlContext.ts";
 import { destroyFileVms } from "./vmPool.ts";
 import { destroyFileGroups } from "../sched/groupPool.ts";
 
-/** `panthor_open`: a new file for `client`, numbered from 1. */
-export function openDrmFile(d: DriverState, client: string): DrmFileState {
-  const f: DrmFileState = { id: d.nextFile++, client, status: "open", vms: new Map(), mappings: new Map(), groups: new Map() };
+/** `panthor_open`: a new file for `client` (with its process's CAP_SYS_NICE), numbered from 1. */
+export function openDrmFile(d: DriverState, client: string, capSysNice = false): DrmFileState {
+  const f: DrmFileState = { id: d.nextFile++, client, capSysNice, status: "open", vms: new Map(), mappings: new Map(), groups: new Map() };
   d.files.set(f.id, f);
   return f;
 }

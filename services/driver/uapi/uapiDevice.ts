@@ -98,7 +98,7 @@ export function createUapiDevice(ctx: ActorContext, tasks: KernelTaskRunner, dev
         if (h === undefined) return answer(-ERRNO.EINVAL), true;
         run(`ioctl:${file}:${tag}`, runHandler(h, { ...kc, file: f }, args), (r) => answer(r.ret, r.out), () => answer(-ERRNO.EIO));
       } else if (EventRegistry.is(DrmFileOpenRequested, e)) {
-        const f = openDrmFile(d, e.payload.client);
+        const f = openDrmFile(d, e.payload.client, e.payload.capSysNice === true);
         clients.add(e.payload.client);
         ctx.publish(DrmFileOpened, paths.fileDone, { client: e.payload.client, tag: e.payload.tag, file: f.id });
       } else if (EventRegistry.is(DrmFileCloseRequested, e)) {

@@ -24,8 +24,13 @@ const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** open(2) of the render node by a client (a user-space process, named). */
 export const DrmFileOpenRequested = defineEvent(
   "DrmFileOpenRequested",
-  z.object({ client: z.string().min(1), tag }),
-  "A client opened the DRM device node (open(2)).",
+  z.object({
+    client: z.string().min(1),
+    tag,
+    /** The process holds CAP_SYS_NICE (a compositor, say): it may create HIGH and REALTIME groups. */
+    capSysNice: z.boolean().optional(),
+  }),
+  "A client opened the DRM device node (open(2)); capSysNice: the process holds CAP_SYS_NICE.",
 );
 
 /** The open succeeded: a new DRM file (`struct drm_file` + `panthor_file`). */
