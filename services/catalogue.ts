@@ -4,6 +4,7 @@ import { driverEvents } from "./driver/driverEvents.ts";
 import { pmEvents } from "./driver/pm/pmEvents.ts";
 import { faultEvents } from "./faults/faultEvents.ts";
 import { schedEvents } from "./driver/sched/schedEvents.ts";
+import { resetEvents } from "./driver/reset/resetEvents.ts";
 import { uapiEvents } from "./driver/uapi/uapiEvents.ts";
 import { firmwareEvents } from "./firmware/firmwareEvents.ts";
 import { GEM_EVENTS } from "./gem/gemEvents.ts";
@@ -19,5 +20,5 @@ import { shaderEvents } from "./shader/shaderEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...ledEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents);
 }

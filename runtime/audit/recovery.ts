@@ -2,6 +2,8 @@ import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { DeviceProbeFailed, DrmDeviceRegistered, ProbeStepUnwound } from "../../services/driver/driverEvents.ts";
 import { MmuFaultHandled } from "../../services/driver/uapi/uapiEvents.ts";
+import { DeviceResetCompleted, DeviceResetFailed, ResetGroupJudged, ResetScheduled, ResetStepDone } from "../../services/driver/reset/resetEvents.ts";
+import { DRM_PANTHOR_GROUP_STATE } from "../../services/driver/sched/groupLifecycle.ts";
 import { FirmwareBooted } from "../../services/firmware/firmwareEvents.ts";
 import { GpuSoftResetCompleted } from "../../services/regs/regsEvents.ts";
 import { gpuOf, refOf, type EventRef } from "./eventRef.ts";
@@ -17,11 +19,13 @@ export interface RecoveryStep {
 export const MAX_RECOVERY_STEPS = 100;
 
 /**
- * Recovery as the log shows it today: a failed probe unwinding (its undo steps gathered into one
+ * Recovery as the log shows it: a failed probe unwinding (its undo steps gathered into one
  * line) and ending in `DeviceProbeFailed`, a retried probe registering the device, the MMU fault
  * handler disabling a faulted AS and marking its VM unusable, a GPU reset or firmware reboot after
- * a failure. Job timeouts, group reset and guilty/innocent marking come with the driver's
- * submission side (the report's `recovery` list is where they will go).
+ * a failure, and the driver's device reset (`services/driver/reset/`): why it was scheduled,
+ * each step of `panthor_device_reset_work()` with its outcome, the verdict on every group it
+ * touched (guilty, innocent and resumed, innocent and lost, with the GROUP_GET_STATE flags), and
+ * how it ended — the GPU running again or a reported fatal state.
  */
 export class RecoveryLog {
   readonly steps: RecoveryStep[] = [];
@@ -53,10 +57,29 @@ export class RecoveryLog {
     } else if (EventRegistry.is(MmuFaultHandled, e)) {
       const vm = e.payload.vmId === undefined ? "no VM bound" : `VM ${e.payload.vmId} of file ${e.payload.file} marked unusable`;
       add(`MMU fault on AS${e.payload.as} handled: AS disabled and its interrupt masked, ${vm}`);
+    } else if (EventRegistry.is(ResetScheduled, e)) {
+      const who = e.payload.group === undefined ? "" : ` (file ${e.payload.file} group ${e.payload.group})`;
+      add(`reset scheduled: ${e.payload.reason}${who} — ${e.payload.detail}${e.payload.queued ? "" : " (folded into the reset already pending)"}`);
+    } else if (EventRegistry.is(ResetGroupJudged, e)) {
+      add(`group ${e.payload.group} of file ${e.payload.file}: ${e.payload.verdict} — ${e.payload.reason} (GROUP_GET_STATE ${groupFlagNames(e.payload.flags)})`);
+    } else if (EventRegistry.is(ResetStepDone, e)) {
+      add(`reset step ${e.payload.step}: ${e.payload.errno === 0 ? "ok" : `FAILED (${e.payload.errno})`} — ${e.payload.detail}`);
+    } else if (EventRegistry.is(DeviceResetCompleted, e)) {
+      this.troubled.delete(gpu);
+      const p = e.payload;
+      add(`reset completed in ${(p.durationNs / 1e6).toFixed(3)} ms (${p.reason}): ${p.guilty} guilty, ${p.resumed} innocent resumed, ${p.lost} innocent lost; the GPU runs again`);
+    } else if (EventRegistry.is(DeviceResetFailed, e)) {
+      add(`reset FAILED at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail} — device unusable, every group terminated (reported fatal state)`);
     } else if (EventRegistry.is(GpuSoftResetCompleted, e) && this.troubled.delete(gpu)) {
       add(`GPU ${e.payload.kind} reset completed`);
     } else if (EventRegistry.is(FirmwareBooted, e) && this.troubled.delete(gpu)) {
       add(`firmware ${e.payload.fast ? "restarted" : "rebooted"} (${e.payload.version})`);
     }
   }
+}
+
+/** The names of a GROUP_GET_STATE `state` word's flags (`0` when none). */
+export function groupFlagNames(flags: number): string {
+  const names = (Object.entries(DRM_PANTHOR_GROUP_STATE) as [string, number][]).filter(([, bit]) => (flags & bit) !== 0).map(([n]) => n);
+  return names.length === 0 ? "0" : names.join("|");
 }

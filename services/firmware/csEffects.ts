@@ -5,7 +5,7 @@ import { shaderPaths } from "../shader/shaderPaths.ts";
 import type { CsEffect, RunEffect, StepResult } from "./cs/effects.ts";
 import { jobDone, raiseTilerOom, resume, type JobOutcome } from "./cs/interpreter.ts";
 import { raiseCsEvent, withCs, writeCsOutput, writeRingOutput } from "./csControl.ts";
-import { raiseCsgEvent, runningSlot, updateActivity } from "./csgControl.ts";
+import { raiseCsgEvent, retryDeferredTerminate, runningSlot, updateActivity } from "./csgControl.ts";
 import type { Firmware } from "./firmware.ts";
 import { CsBlocked, CsFaultRaised, CsIdle, CsTilerOomRaised, SyncObjectUpdated } from "./firmwareEvents.ts";
 import type { CsSlot, CsgSlot } from "./firmwareState.ts";
@@ -165,6 +165,7 @@ export function completeJob(f: Firmware, end: JobEnd): void {
   if (slot === undefined || cs === undefined) return;
   slot.jobsOutstanding = Math.max(0, slot.jobsOutstanding - 1);
   sendChecked(slot.machine, slot.jobsOutstanding === 0 ? { type: "JOBS", outstanding: false } : { type: "PROGRESS" });
+  if (slot.jobsOutstanding === 0) retryDeferredTerminate(f, slot);
   if (cs.epoch !== rec.epoch) return;
   withCs(f, cs, () => {
     finishJob(f, slot, cs, rec.jobId, end.outcome);

@@ -2,7 +2,7 @@ import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.t
 import { jobIntCsgIf } from "../../shared/gpu/registerFields.ts";
 import { csIdle, refreshInsert, resetCs, scanCsRequests, withCs, writeCsOutput } from "./csControl.ts";
 import { resume } from "./cs/interpreter.ts";
-import { planCsgAcks, type CsgStateRequest } from "./csgRequests.ts";
+import { planCsgAcks, type CsgPlan, type CsgStateRequest } from "./csgRequests.ts";
 import { createCsgSlotMachine, type CsgSlotState } from "./csgSlotMachine.ts";
 import type { Firmware } from "./firmware.ts";
 import { CsgEventRaised, CsgRequestsAcked, CsgStateChanged } from "./firmwareEvents.ts";
@@ -11,7 +11,7 @@ import { maybeRaiseGlbIdle } from "./glbControl.ts";
 import { CSG, CSG_STATUS_STATE } from "./interfaceBits.ts";
 import { decodeLenient, encodeCsgOutput } from "./interfaceIo.ts";
 import { CSG_INPUT } from "./interfaces.ts";
-import { raiseEvents, requestsPending } from "./reqAck.ts";
+import { acknowledge, raiseEvents, requestsPending } from "./reqAck.ts";
 import { discardSuspendBuffer, restoreFromSuspendBuffer, saveToSuspendBuffer } from "./suspendBuffers.ts";
 
 /**
@@ -82,7 +82,7 @@ export function processCsg(f: Firmware, slot: CsgSlot): void {
   slot.computeCores = (input.allow_compute % 2 ** 32) >>> 0;
   slot.fragmentCores = (input.allow_fragment % 2 ** 32) >>> 0;
   slot.out.endpointReq = input.endpoint_req;
-  const plan = planCsgAcks(input.req, slot.out.ack, input.ack_irq_mask);
+  const plan = drainBeforeTerminate(slot, planCsgAcks(input.req, slot.out.ack, input.ack_irq_mask), input.req);
   slot.out.ack = plan.ack;
   if (plan.state !== null) sendChecked(slot.machine, { type: "REQUEST", state: plan.state });
   for (const cs of slot.cs) scanCsRequests(f, slot, cs);
@@ -94,6 +94,27 @@ export function processCsg(f: Firmware, slot: CsgSlot): void {
   if (plan.acked.length > 0) f.fw.fact(CsgRequestsAcked, f.fw.paths.csg(slot.index), { csg: slot.index, requests: [...plan.acked], ack: plan.ack, irq: plan.irq });
   if (plan.irq) f.fw.raiseIrq(jobIntCsgIf(slot.index));
   updateActivity(f, slot);
+}
+
+/**
+ * A CSG TERMINATE waits for the group's jobs on the shader cores to drain: the endpoints must
+ * finish (or fault) what they run before the slot can be torn down, so TERMINATE is left
+ * unacknowledged while `jobsOutstanding` > 0 — a job hung on the cores keeps it pending forever,
+ * which is what makes panthor reset the GPU after a job timeout (panthor.md §4.5). The other
+ * requests of the scan are acknowledged as usual; {@link retryDeferredTerminate} finishes it.
+ * Simplified: SUSPEND does not wait (the jobs stay in the saved context, `suspendBuffers.ts`).
+ */
+function drainBeforeTerminate(slot: CsgSlot, plan: CsgPlan, req: number): CsgPlan {
+  if (plan.state !== "TERMINATE" || slot.jobsOutstanding === 0 || !runningSlot(slot)) return plan;
+  const ack = acknowledge(req, slot.out.ack, (CSG.REQ_MASK & ~CSG.STATE_MASK) >>> 0);
+  return { ...plan, ack, state: null, acked: plan.acked.filter((a) => a !== "STATE_TERMINATE") };
+}
+
+/** The slot's last job left the cores: a TERMINATE held back by {@link drainBeforeTerminate} is acknowledged now. */
+export function retryDeferredTerminate(f: Firmware, slot: CsgSlot): void {
+  const input = readCsgInput(f, slot);
+  if (input === undefined || requestsPending(input.req, slot.out.ack, CSG.STATE_MASK) === 0) return;
+  if ((input.req & CSG.STATE_MASK) === CSG.STATE_TERMINATE) processCsg(f, slot);
 }
 
 /** A slot machine changed state: load, keep or drop the group's streams. */

@@ -106,13 +106,18 @@ export class Firmware {
     this.fw.views.reset();
   }
 
-  /** Drop the runtime state (MCU disabled, reset, or cold boot). */
+  /**
+   * Drop the runtime state (MCU disabled, reset, or cold boot). The contexts saved for suspend
+   * buffers stay: those buffers are host memory, which neither a GPU reset nor a firmware reload
+   * touches, so a group suspended before a reset resumes from its buffer afterwards (panthor's
+   * recovery relies on it, panthor.md §4.8). Jobs such a context had on the shader cores are lost
+   * with the reset; their ends (faults) are replayed on RESUME.
+   */
   dropRuntime(): void {
     this.executor.stop();
     for (const s of this.slots) s.machine.stop();
     this.slots = [];
     this.jobs.clear();
-    this.suspended.clear();
     this.glb = createGlbState(this.fw.config.shaderPresent, this.fw.config.timing.defaultIdleNs);
     sendChecked(this.doorbells, { type: "STOP" });
   }

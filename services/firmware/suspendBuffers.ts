@@ -2,7 +2,8 @@ import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { JobEnd } from "./csEffects.ts";
 import type { Firmware } from "./firmware.ts";
 import type { CsSlot, CsgSlot, JobRecord } from "./firmwareState.ts";
-import { CSG_INPUT } from "./interfaces.ts";
+import { CSG_INPUT, CS_INPUT } from "./interfaces.ts";
+import { CS } from "./interfaceBits.ts";
 import { decodeLenient } from "./interfaceIo.ts";
 
 /**
@@ -15,7 +16,9 @@ import { decodeLenient } from "./interfaceIo.ts";
  * buffer's MCU VA, not written as bytes; the streams' interpreter state, their CS_ACK, and the
  * jobs they still have on the shader cores move with it (a job that ends while its group is
  * suspended is replayed into the stream on RESUME). The slot is left empty (streams stopped),
- * ready for another group. A cold boot, a disable or a GPU reset loses every saved context.
+ * ready for another group. The contexts outlive a cold boot, a disable and a GPU reset (the
+ * buffers are host memory); jobs they had on the shader cores do not outlive a reset. On RESUME
+ * the streams take the doorbell and priority the host programmed for the new slot.
  */
 
 /** One stream's saved context: the mutable fields of its `CsSlot`. */
@@ -67,7 +70,16 @@ export function restoreFromSuspendBuffer(f: Firmware, slot: CsgSlot): boolean {
   f.suspended.delete(key);
   saved.cs.forEach((s, j) => {
     const c = slot.cs[j];
-    if (c !== undefined) Object.assign(c, s, { deferred: [], parked: false, statusDirty: true });
+    if (c === undefined) return;
+    Object.assign(c, s, { deferred: [], parked: false, statusDirty: true });
+    // The host reprogrammed the stream for this slot (`cs_slot_prog_locked`): its doorbell is the
+    // new slot's, and no CS event is pending against the CS_REQ it wrote (a reset zeroes it).
+    const bytes = f.fw.readMcu(c.blocks.input, CS_INPUT.size);
+    if (bytes === undefined) return;
+    const input = decodeLenient(CS_INPUT, bytes);
+    c.priority = input.config & 0xf;
+    c.doorbell = (input.config >>> 8) & 0xff;
+    c.ack = ((c.ack & ~CS.EVT_MASK) | (input.req & CS.EVT_MASK)) >>> 0;
   });
   for (const [job, rec] of saved.jobs) f.jobs.set(job, { ...rec, csg: slot.index });
   slot.jobsOutstanding = saved.jobs.size;

@@ -2,6 +2,7 @@ import { EventRegistry } from "../../../shared/events/registry.ts";
 import { GPU_CONTROL, decodeGpuCmd } from "../../../shared/gpu/registers.ts";
 import { DeviceProbeFailed, ProbeStepFailed } from "../../../services/driver/driverEvents.ts";
 import { GpuSoftResetCompleted, MmioWriteIssued } from "../../../services/regs/regsEvents.ts";
+import { DeviceResetFailed } from "../../../services/driver/reset/resetEvents.ts";
 import { gpuOf, refOf, type EventRef } from "../eventRef.ts";
 import type { InvariantDef } from "./invariant.ts";
 
@@ -14,8 +15,8 @@ export const RESET_RESOLVE_BOUND_NS = 105_000_000;
 /**
  * Every reset ends with the GPU running or a reported fatal state: a GPU_CMD SOFT_RESET or
  * HARD_RESET write is followed by `GpuSoftResetCompleted` (RESET_COMPLETED raised, the GPU runs
- * again), or the driver reports the failure (`ProbeStepFailed`, `DeviceProbeFailed`; later its
- * reset-failure events). A reset still unresolved when the log ends is a violation once
+ * again), or the driver reports the failure (`ProbeStepFailed`, `DeviceProbeFailed`, or a failed
+ * recovery's `DeviceResetFailed`). A reset still unresolved when the log ends is a violation once
  * {@link RESET_RESOLVE_BOUND_NS} has passed; younger ones are left alone (the run just ended).
  */
 export const resetsResolve: InvariantDef = {
@@ -29,7 +30,7 @@ export const resetsResolve: InvariantDef = {
         if (EventRegistry.is(MmioWriteIssued, e) && e.payload.offset === GPU_CONTROL.GPU_CMD) {
           const c = decodeGpuCmd(e.payload.value).kind;
           if ((c === "SOFT_RESET" || c === "HARD_RESET") && !pending.has(gpu)) pending.set(gpu, refOf(e));
-        } else if (EventRegistry.is(GpuSoftResetCompleted, e) || EventRegistry.is(ProbeStepFailed, e) || EventRegistry.is(DeviceProbeFailed, e)) {
+        } else if (EventRegistry.is(GpuSoftResetCompleted, e) || EventRegistry.is(ProbeStepFailed, e) || EventRegistry.is(DeviceProbeFailed, e) || EventRegistry.is(DeviceResetFailed, e)) {
           pending.delete(gpu);
         }
       },

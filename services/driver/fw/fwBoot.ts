@@ -6,8 +6,10 @@
  * section) and `panthor_fw_init_global_iface` (core mask, timers, IRQ mask, IDLE_EN and the CFG
  * toggles, global doorbell, 100 ms for the acks).
  *
- * Simplified: the ping watchdog (`ping_work`, 12 s) is not armed — it belongs to the recovery
- * issue; GLB_COUNTER_EN (driver 1.6) is not set, the device reports 1.5.
+ * `panthor_fw_init_global_iface` also arms the ping watchdog (12 s, `fwPing.ts`), at boot and
+ * after every resume or reset.
+ *
+ * Simplified: GLB_COUNTER_EN (driver 1.6) is not set, the device reports 1.5.
  */
 import { GPU_CONTROL as G, JOB_CONTROL as J } from "../../../shared/gpu/registers.ts";
 import { MCU_CONTROL, MCU_STATUS } from "../../../shared/gpu/registerFields.ts";
@@ -15,12 +17,14 @@ import { discoverInterfaces, type DiscoveryResult } from "../../firmware/interfa
 import { GLB, GLB_TIMER } from "../../firmware/interfaceBits.ts";
 import { GLB_INPUT } from "../../firmware/interfaces.ts";
 import { toggleReqs, updateReqs } from "../../firmware/reqAck.ts";
-import { readl, waitEvent, writel, type KTask } from "../ktask.ts";
+import { nowNs, readl, waitEvent, writel, type KTask } from "../ktask.ts";
 import { glbReqAck, ifaces, ringGlbDoorbell, waitGlbAcks } from "./fwIface.ts";
 import type { FwDevice } from "./fwTypes.ts";
 
 const MS = 1_000_000;
 
+/** `PING_INTERVAL_MS`: the firmware watchdog pings every 12 s (`fwPing.ts`). */
+export const PING_INTERVAL_NS = 12_000 * MS;
 /** `panthor_fw_start`'s wait for the MCU: 1000 ms. */
 export const FW_BOOT_TIMEOUT_NS = 1000 * MS;
 /** `PWROFF_HYSTERESIS_US`: shader-core power-off hysteresis. */
@@ -90,5 +94,8 @@ export function* initGlobalIface(fw: FwDevice, clocks: { readonly shaderPresent:
     req: toggleReqs(updateReqs(req, GLB.IDLE_EN, GLB.IDLE_EN), ack, toggles),
   });
   yield* ringGlbDoorbell();
-  return yield* waitGlbAcks(fw, (toggles | GLB.IDLE_EN) >>> 0);
+  const acked = yield* waitGlbAcks(fw, (toggles | GLB.IDLE_EN) >>> 0);
+  // Step 7: arm the watchdog (`mod_delayed_work(…, ping_work, PING_INTERVAL_MS)`).
+  if (acked) fw.watchdog.nextPingNs = (yield* nowNs()) + PING_INTERVAL_NS;
+  return acked;
 }

@@ -21,6 +21,7 @@ import { KernelMap } from "../uapi/kernelMap.ts";
 import { initGlobalIface, panthorFwStart, panthorFwStop, readInterfaces } from "./fwBoot.ts";
 import { createMcuVm, loadFirmwareSections, unloadFirmwareSections } from "./fwLoad.ts";
 import type { FwDevice } from "./fwTypes.ts";
+import { fwPingWork } from "./fwPing.ts";
 import { jobIrqHandler } from "./jobIrq.ts";
 
 /** A failure of the step: errno and the kernel's message. */
@@ -48,7 +49,7 @@ export function* panthorFwInit(kc: KernelCtx, model: GpuModel, irqs: IrqLines, u
   undo("firmware sections unmapped and freed", () => unloadFirmwareSections(d, loaded.sections));
   const shared = loaded.sections.find((s) => s.shared);
   if (shared === undefined) return { errno: -ERRNO.EINVAL, detail: "Shared interface region not found" };
-  const fw: FwDevice = { sections: loaded.sections, shared: new KernelMap(d, shared.bo), gitSha: loaded.gitSha, ifaces: undefined, booted: false };
+  const fw: FwDevice = { sections: loaded.sections, shared: new KernelMap(d, shared.bo), gitSha: loaded.gitSha, ifaces: undefined, booted: false, watchdog: { nextPingNs: undefined, pings: 0 } };
   d.fw = fw;
   // AS0 is the MCU's for good (panthor_vm_active on the FW VM, never idled).
   yield* mutexLock(d.mmLock);
@@ -75,6 +76,7 @@ export function* panthorFwInit(kc: KernelCtx, model: GpuModel, irqs: IrqLines, u
   fw.ifaces = found.value;
   const clocks = { shaderPresent: d.dev.info.shader_present, timerHz: model.timestamp_frequency_hz, gpuHz: initialOppOf(model.opp_table).hz };
   if (!(yield* initGlobalIface(fw, clocks))) return { errno: -ERRNO.ETIMEDOUT, detail: "GLB request not acknowledged within 100 ms" };
+  kc.spawn("fw-ping", fwPingWork(kc));
   return fw;
 }
 

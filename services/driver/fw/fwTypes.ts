@@ -28,4 +28,14 @@ export interface FwDevice {
   ifaces: DiscoveredInterfaces | undefined;
   /** The MCU raised GLOBAL_IF after MCU_CONTROL = AUTO (`fw->booted`). */
   booted: boolean;
+  /** The ping watchdog (`fw->watchdog`, `fwPing.ts`). */
+  readonly watchdog: FwWatchdog;
+}
+
+/** `struct panthor_fw_watchdog` as tyrsim keeps it: when `ping_work` is due, if it is armed. */
+export interface FwWatchdog {
+  /** Virtual time of the next ping; undefined while the work is cancelled (suspend, reset, failure). */
+  nextPingNs: number | undefined;
+  /** Pings sent and acknowledged so far (for snapshots and tests). */
+  pings: number;
 }

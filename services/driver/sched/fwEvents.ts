@@ -7,12 +7,13 @@
  *   jobs on its rings (fences signalled);
  *   IDLE → the slot is idle, a tick if groups wait for a slot; PROGRESS_TIMER_EVENT → the group
  *   timed out, a tick terminates it. Then the per-CS events flagged in `cs_irq_req ^ cs_irq_ack`:
- *   CS_FATAL → the queue is fatal (the group is terminated at the next tick); CS_FAULT → the job
+ *   CS_FATAL → the queue is fatal (the group is terminated at the next tick; CS_UNRECOVERABLE
+ *   also schedules a GPU reset); CS_FAULT → the job
  *   whose ring range holds CS_EXTRACT gets -EINVAL; CS_TILER_OOM → the tiler heap grows
  *   (`tilerHeap.ts`). CS events are acknowledged in CS_REQ, `cs_irq_ack` catches up, and the
  *   CSG's doorbell bit is rung so the firmware sees the acknowledges.
  */
-import { exceptionName } from "../../../shared/gpu/exceptions.ts";
+import { EXCEPTION, exceptionName } from "../../../shared/gpu/exceptions.ts";
 import { JOB_INT_GLOBAL_IF } from "../../../shared/gpu/registerFields.ts";
 import { CS, CSG, GLB } from "../../firmware/interfaceBits.ts";
 import { CSG_INPUT, CSG_OUTPUT, CS_OUTPUT, RINGBUF_OUTPUT } from "../../firmware/interfaces.ts";
@@ -24,6 +25,7 @@ import { QueueFaultReported, schedPaths } from "./schedEvents.ts";
 import { hasWork, requestTick } from "./schedKick.ts";
 import type { PanthorGroup } from "./schedTypes.ts";
 import { tilerOom } from "./tilerOom.ts";
+import { scheduleReset } from "../reset/resetCtl.ts";
 
 const ERRNO_EINVAL = -22;
 
@@ -52,6 +54,9 @@ function* processCs(kc: KernelCtx, csg: number, cs: number, g: PanthorGroup | un
       file: g.file, group: g.handle, queue: cs, fatal: true, exceptionType: fatal & 0xff, exceptionName: exceptionName(fatal & 0xff), info: fw.shared.field(out, CS_OUTPUT, "fatal_info"),
     });
     requestTick(kc);
+    if ((fatal & 0xff) === EXCEPTION.CS_UNRECOVERABLE) {
+      yield* scheduleReset(kc, "cs-unrecoverable", `CS_FATAL CS_UNRECOVERABLE on queue ${cs} of group ${g.handle}`, { file: g.file, group: g.handle });
+    }
   }
   if ((evts & CS.FAULT) !== 0 && g !== undefined && q !== undefined) {
     const fault = fw.shared.field(out, CS_OUTPUT, "fault");

@@ -16,8 +16,12 @@
  *    RESUME — doorbells, acks.
  * 4. A periodic tick 10 ms later is armed only while groups with work wait for a slot.
  *
- * A slot that does not acknowledge within 100 ms leaves its group in UNKNOWN_STATE (panthor then
- * resets the GPU — recovery is another issue); here the group is terminated, timed out.
+ * A slot that does not acknowledge a state change within 100 ms — typically a TERMINATE after a
+ * job timeout, held back by a job hung on the shader cores — leaves its group in UNKNOWN_STATE,
+ * bound to the slot, timed out, and schedules a GPU reset (`panthor_device_schedule_reset()`,
+ * `reset/`), which terminates it; so does a STATUS_UPDATE left unanswered. A group whose START
+ * is not acknowledged is terminated at once (it never ran) and a reset scheduled too. While a
+ * reset is pending or running the tick does nothing (`panthor_device_reset_is_pending()`).
  */
 import { CSG, CSG_STATUS_STATE } from "../../firmware/interfaceBits.ts";
 import { CSG_OUTPUT } from "../../firmware/interfaces.ts";
@@ -31,6 +35,7 @@ import { csgRequestState, csgRequestStatus, csgSetPriority, csgSlotProg, csSlotP
 import { groupCanRun } from "./groupLifecycle.ts";
 import { groupTransition, terminateGroup, unbindGroup } from "./groupTerm.ts";
 import { SchedTickDone, schedPaths } from "./schedEvents.ts";
+import { resetBlocksFirmware, scheduleReset } from "../reset/resetCtl.ts";
 import { hasWork, TICK_PERIOD_NS } from "./schedKick.ts";
 import type { PanthorVm } from "../uapi/driverState.ts";
 import { MAX_CSG_PRIO, type PanthorGroup, type Scheduler } from "./schedTypes.ts";
@@ -48,7 +53,9 @@ function* tickCtxInit(kc: KernelCtx, sched: Scheduler): KTask<void> {
   }
   if (mask !== 0) {
     yield* ringCsgDoorbells(fw, mask);
-    for (const i of bits(mask)) yield* waitCsgAcks(fw, i, CSG.STATUS_UPDATE);
+    const silent: number[] = [];
+    for (const i of bits(mask)) if (!(yield* waitCsgAcks(fw, i, CSG.STATUS_UPDATE))) silent.push(i);
+    if (silent.length > 0) yield* scheduleReset(kc, "csg-status-timeout", `CSG slot(s) ${silent.join(", ")} did not acknowledge STATUS_UPDATE within 100 ms`);
   }
   for (const [i, s] of sched.slots.entries()) {
     if (s.group === undefined) continue;
@@ -107,19 +114,25 @@ function* evictAndReprioritise(kc: KernelCtx, sched: Scheduler, picked: readonly
   yield* ringCsgDoorbells(fw, mask);
   const acked = new Map<number, boolean>();
   for (const i of bits(mask)) acked.set(i, yield* waitCsgAcks(fw, i, (CSG.STATE_MASK | CSG.ENDPOINT_CONFIG) >>> 0));
+  let left = 0;
   for (const g of evicted) {
-    const ok = acked.get(g.csgId!) === true;
-    const canRun = groupCanRun(g);
-    if (!ok) {
-      yield* groupTransition(kc, g, "ackTimedOut", "CSG slot did not acknowledge within 100 ms (GPU reset needed)");
+    if (acked.get(g.csgId!) !== true) {
+      // UNKNOWN_STATE: the group stays on its slot until the reset terminates it.
+      const what = groupCanRun(g) ? "SUSPEND" : "TERMINATE";
+      yield* groupTransition(kc, g, "ackTimedOut", `CSG slot ${g.csgId} did not acknowledge ${what} within 100 ms (GPU reset needed)`);
       g.timedout = true;
-    } else if (canRun) {
-      yield* groupTransition(kc, g, "suspended", "evicted");
+      yield* scheduleReset(kc, "csg-ack-timeout", `CSG slot ${g.csgId} did not acknowledge ${what} within 100 ms`, { file: g.file, group: g.handle });
+      continue;
     }
+    const canRun = groupCanRun(g);
+    if (canRun) yield* groupTransition(kc, g, "suspended", "evicted");
     unbindGroup(kc, g);
-    if (!ok || !canRun) yield* terminateGroup(kc, g, ok ? termReason(g) : "CSG acknowledge timeout");
+    if (!canRun) yield* terminateGroup(kc, g, termReason(g));
+    left++;
   }
-  return evicted.length;
+  const silent = bits(mask).filter((i) => acked.get(i) !== true && !evicted.some((g) => g.csgId === i));
+  if (silent.length > 0) yield* scheduleReset(kc, "csg-ack-timeout", `CSG slot(s) ${silent.join(", ")} did not acknowledge ENDPOINT_CONFIG within 100 ms`);
+  return left;
 }
 
 /** Step 3b: bind every picked group without a slot; returns how many started. */
@@ -145,9 +158,11 @@ function* bindNew(kc: KernelCtx, sched: Scheduler, picked: readonly PanthorGroup
   for (const g of fresh) {
     const ok = yield* waitCsgAcks(fw, g.csgId!, (CSG.STATE_MASK | CSG.ENDPOINT_CONFIG) >>> 0);
     if (!ok) {
+      const what = g.state === "suspended" ? "RESUME" : "START";
       g.timedout = true;
       unbindGroup(kc, g);
       yield* terminateGroup(kc, g, "CSG acknowledge timeout");
+      yield* scheduleReset(kc, "csg-ack-timeout", `CSG slot did not acknowledge ${what} within 100 ms`, { file: g.file, group: g.handle });
       continue;
     }
     const resumed = g.state === "suspended";
@@ -180,6 +195,8 @@ function updateReschedTarget(sched: Scheduler, now: number, waiting: boolean): v
 /** One run of `tick_work()`; `rotate` on a periodic tick, which is a full tick (see the module comment). */
 export function* tickWork(kc: KernelCtx, rotate: boolean): KTask<void> {
   const sched = kc.d.sched!;
+  // `panthor_device_reset_is_pending()`: the reset's post-reset step asks for a tick again.
+  if (resetBlocksFirmware(kc.d)) return;
   const now = kc.now();
   const full = rotate || (sched.nextTickNs !== undefined && sched.nextTickNs <= now);
   sched.ticks++;
