@@ -1,6 +1,7 @@
 import { EventRegistry } from "../shared/events/registry.ts";
 import { systemEvents } from "../shared/events/systemEvents.ts";
 import { driverEvents } from "./driver/driverEvents.ts";
+import { fenceDisciplineEvents } from "./driver/fence/fenceEvents.ts";
 import { pmEvents } from "./driver/pm/pmEvents.ts";
 import { faultEvents } from "./faults/faultEvents.ts";
 import { schedEvents } from "./driver/sched/schedEvents.ts";
@@ -20,5 +21,5 @@ import { shaderEvents } from "./shader/shaderEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents, ...fenceDisciplineEvents);
 }

@@ -15,6 +15,7 @@ import { KernelTaskRunner } from "./ktaskRunner.ts";
 import { IrqLines } from "./irqLines.ts";
 import type { KTask } from "./ktask.ts";
 import { probeDevice } from "./probe.ts";
+import { createFenceSide, fenceSideSubscriptions } from "./fence/fenceSide.ts";
 import { attachSubmissionSide } from "./sched/activity.ts";
 import { createPowerPolicy, powerPolicySubscriptions, type PowerPolicy, type PowerPolicyOptions } from "./pm/powerPolicy.ts";
 import { driverMemoryLayout } from "./uapi/driverMemory.ts";
@@ -50,7 +51,7 @@ export function driverActor(gpu: number, model: GpuModel, opts: DriverOptions = 
   const layout = driverMemoryLayout(model.memory.system_ram_bytes, opts);
   return {
     name: `drv${gpu}`,
-    subscribes: [driverPaths(gpu).bind, regs.read, regs.irq, pwr.state, pwr.error, uapi.file, uapi.ioctl, uapi.mmap, uapi.vm, ...powerPolicySubscriptions(gpu)],
+    subscribes: [driverPaths(gpu).bind, regs.read, regs.irq, pwr.state, pwr.error, uapi.file, uapi.ioctl, uapi.mmap, uapi.vm, ...powerPolicySubscriptions(gpu), ...fenceSideSubscriptions(gpu)],
     create(ctx: ActorContext): ActorBehaviour {
       const lifecycle = startHostedMachine(ctx, deviceLifecycleMachine, { id: `${ctx.name}.device` });
       const tasks = new KernelTaskRunner(ctx, gpu);
@@ -65,6 +66,7 @@ export function driverActor(gpu: number, model: GpuModel, opts: DriverOptions = 
         }).start(0);
       };
       const irqs = new IrqLines(tasks, crash);
+      const fenceSide = createFenceSide(ctx, gpu, opts.fencePolicy);
       /** Requests before the device is registered: the node does not exist (-ENODEV) and no fd is valid (-EBADF). */
       const refuse = (e: Envelope): void => {
         if (EventRegistry.is(DrmFileOpenRequested, e)) ctx.publish(DrmFileOpenFailed, uapi.fileDone, { client: e.payload.client, tag: e.payload.tag, errno: -ERRNO.ENODEV });
@@ -80,6 +82,7 @@ export function driverActor(gpu: number, model: GpuModel, opts: DriverOptions = 
               const dev = probed?.dev;
               device = dev;
               if (probed !== undefined) front = createUapiDevice(ctx, tasks, probed.dev, probed.state);
+              if (front !== undefined) fenceSide.attach(front.state, (name, task) => tasks.start(name, task, () => {}, crash(name)));
               if (dev !== undefined && front !== undefined) power = createPowerPolicy(ctx, tasks, dev, model, front.state, opts.power);
               if (power !== undefined && front !== undefined) attachSubmissionSide(front.state, power.runtime);
               sendChecked(lifecycle, { type: dev === undefined ? "PROBE_FAILED" : "PROBED" });
@@ -87,6 +90,7 @@ export function driverActor(gpu: number, model: GpuModel, opts: DriverOptions = 
             return;
           }
           if (EventRegistry.is(IrqLineChanged, e) && e.payload.asserted && e.payload.line !== "mmu") irqs.asserted(e.payload.line);
+          fenceSide.handle(e);
           if (front === undefined) refuse(e);
           else if (power?.defer(e, () => front?.handle(e)) !== true) front.handle(e);
           power?.handle(e);

@@ -89,8 +89,8 @@ export const FAULT_CATALOGUE: Readonly<Record<FaultKind, FaultKindInfo>> = {
   },
   "memory-pressure": {
     kind: "memory-pressure", applier: "mem", triggers: ["MemoryWritten"], status: "implemented",
-    summary: "System RAM available to the GPU shrinks by `bytes` (MemoryPressureApplied on gpu<N>.mem.pressure); the driver's GEM shrinker must give the pages back (driver side pending).",
-    effects: ["MemoryPressureApplied"],
+    summary: "System RAM available to the GPU shrinks by `bytes` (MemoryPressureApplied on gpu<N>.mem.pressure); the driver lowers its GEM limit by as much (GemLimitLowered), its shrinker reclaims idle objects and waits on busy objects' fences for the rest; with driver.fencePolicy unsafe, job completion then deadlocks in reclaim (FenceDeadlockDetected).",
+    effects: ["MemoryPressureApplied", "GemLimitLowered", "GemPurged", "GemSwappedOut", "GemShrinkerWaiting", "FenceDeadlockDetected"],
   },
   "service-died": {
     kind: "service-died", applier: "runtime", triggers: [], status: "pending", pending: MULTI_PROCESS,

@@ -79,3 +79,36 @@ export function releaseFrames(pool: FramePool, frames: readonly number[]): Frame
   }
   return { ...pool, free };
 }
+
+/**
+ * The `n` highest free frames as extents (highest first), or undefined when fewer are free. Memory
+ * given up under pressure comes from the top of the pool, so the lowest-first allocations of
+ * {@link lowestFreeFrames} keep their frames.
+ */
+export function highestFreeExtents(pool: FramePool, n: number): Extent[] | undefined {
+  if (freeFrameCount(pool) < n) return undefined;
+  const out: Extent[] = [];
+  let left = n;
+  for (let i = pool.free.length - 1; i >= 0 && left > 0; i--) {
+    const e = pool.free[i]!;
+    const count = Math.min(left, e.count);
+    out.push({ start: e.start + e.count - count, count });
+    left -= count;
+  }
+  return out;
+}
+
+/** The pool without the frames of `extents`; throws if one of them is not wholly free. */
+export function takeExtents(pool: FramePool, extents: readonly Extent[]): FramePool {
+  let free = [...pool.free];
+  for (const x of extents) {
+    const i = free.findIndex((e) => x.start >= e.start && x.start + x.count <= e.start + e.count);
+    if (i < 0) throw new RangeError(`frames [${x.start}, +${x.count}) are not free in the GEM frame pool`);
+    const e = free[i]!;
+    const parts: Extent[] = [];
+    if (x.start > e.start) parts.push({ start: e.start, count: x.start - e.start });
+    if (x.start + x.count < e.start + e.count) parts.push({ start: x.start + x.count, count: e.start + e.count - x.start - x.count });
+    free = [...free.slice(0, i), ...parts, ...free.slice(i + 1)];
+  }
+  return { ...pool, free };
+}

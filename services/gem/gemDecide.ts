@@ -17,7 +17,7 @@
  */
 import type { ErrnoName } from "../../shared/gpu/errno.ts";
 import { PAGE_SIZE } from "../../shared/gpu/physicalMemory.ts";
-import { freeFrameCount, lowestFreeFrames } from "./framePool.ts";
+import { freeFrameCount, highestFreeExtents, lowestFreeFrames } from "./framePool.ts";
 import type { GemCommand, GemEvent } from "./gemEvents.ts";
 import { shrink } from "./gemShrinker.ts";
 import { DRM_PANTHOR_BO, evolve, lookupHandle, refCount, type GemObject, type GemState } from "./gemState.ts";
@@ -48,20 +48,49 @@ function freeIfUnreferenced(o: GemObject, events: GemEvent[]): GemEvent[] {
   return refCount(o) === 0 ? [...events, { type: "GemObjectFreed", payload: { obj: o.obj, frames: [...(o.pages ?? [])] } }] : events;
 }
 
-/** `drm_gem_shmem_get_pages` (with msm's WILLNEED rule): nothing if resident; else reclaim if short and allocate. */
-function ensurePages(state: GemState, o: GemObject): GemEvent[] | GemError {
+/** Frames the pool still owes to memory pressure (they are not the allocator's to hand out). */
+function owedPages(state: GemState): number {
+  return Math.ceil(state.owedBytes / PAGE_SIZE);
+}
+
+/**
+ * `drm_gem_shmem_get_pages` (with msm's WILLNEED rule): nothing if resident; else reclaim if short
+ * (unless `noReclaim`, the GFP_NOWAIT of a fence-signalling path) and allocate. Frames owed to
+ * memory pressure are not available.
+ */
+function ensurePages(state: GemState, o: GemObject, noReclaim = false): GemEvent[] | GemError {
   if (o.madv !== "willneed") return fail("EBUSY", `object ${o.obj} is ${o.madv}; only WILLNEED objects may be pinned or mapped`);
   if (o.pages !== undefined) return [];
   const need = o.size / PAGE_SIZE;
   const events: GemEvent[] = [];
   let s = state;
-  if (freeFrameCount(s.pool) < need) {
-    events.push(...shrink(s, (need - freeFrameCount(s.pool)) * PAGE_SIZE, o.obj));
+  const available = (st: GemState) => freeFrameCount(st.pool) - owedPages(st);
+  if (available(s) < need && !noReclaim) {
+    events.push(...shrink(s, (need - available(s)) * PAGE_SIZE, o.obj));
     s = events.reduce(evolve, s);
   }
-  const frames = lowestFreeFrames(s.pool, need);
-  if (frames === undefined) return fail("ENOMEM", `object ${o.obj} needs ${need} pages, ${freeFrameCount(s.pool)} free after reclaim`);
+  const frames = available(s) >= need ? lowestFreeFrames(s.pool, need) : undefined;
+  if (frames === undefined) return fail("ENOMEM", `object ${o.obj} needs ${need} pages, ${Math.max(0, available(s))} free${noReclaim ? " (no reclaim)" : " after reclaim"}`);
   return [...events, { type: "GemPagesAllocated", payload: { obj: o.obj, frames, restore: o.swapped } }];
+}
+
+/**
+ * Give `owedBytes` back to the system under `limitBytes` (`lowerLimit`, `repay`): free frames
+ * first (the highest), then the shrinker's idle objects; what is still missing stays owed.
+ */
+function surrender(state: GemState, owedBytes: number, limitBytes: number): GemEvent[] {
+  const needPages = Math.ceil(owedBytes / PAGE_SIZE);
+  const events: GemEvent[] = [];
+  let s = state;
+  if (freeFrameCount(s.pool) < needPages) {
+    events.push(...shrink(s, (needPages - freeFrameCount(s.pool)) * PAGE_SIZE));
+    s = events.reduce(evolve, s);
+  }
+  const n = Math.min(needPages, freeFrameCount(s.pool));
+  const reclaimedBytes = freeFrameCount(s.pool) * PAGE_SIZE - freeFrameCount(state.pool) * PAGE_SIZE;
+  if (n === 0 && limitBytes === state.limitBytes && needPages * PAGE_SIZE === state.owedBytes) return events;
+  const taken = highestFreeExtents(s.pool, n)!;
+  return [...events, { type: "GemLimitLowered", payload: { limitBytes, taken, owedBytes: (needPages - n) * PAGE_SIZE, reclaimedBytes } }];
 }
 
 function create(state: GemState, cmd: Extract<GemCommand, { type: "create" }>): GemEvent[] | GemError {
@@ -89,7 +118,7 @@ function decideOnObject(state: GemState, cmd: Extract<GemCommand, { obj: number 
   if (o === undefined) return fail("ENOENT", `no GEM object ${cmd.obj}`);
   const obj = o.obj;
   const populated = (type: "GemPinned" | "GemGpuMapped"): GemEvent[] | GemError => {
-    const pages = ensurePages(state, o);
+    const pages = ensurePages(state, o, "noReclaim" in cmd && cmd.noReclaim === true);
     return Array.isArray(pages) ? [...pages, { type, payload: { obj } }] : pages;
   };
   const drop = (count: number, what: string, type: "GemUnpinned" | "GemGpuUnmapped" | "GemJobRefDropped", after: Partial<GemObject>) =>
@@ -116,7 +145,8 @@ function decideOnObject(state: GemState, cmd: Extract<GemCommand, { obj: number 
  * The decider. Errors: BO_CREATE size 0 or bad flags → EINVAL; GEM_CLOSE of a handle the file
  * does not have → EINVAL (`drm_gem_handle_delete`); BO_MMAP_OFFSET of an unknown handle → ENOENT,
  * of a NO_MMAP BO → EPERM; pages for a non-WILLNEED object → EBUSY (msm's rule); pool exhausted
- * after reclaim → ENOMEM; dropping a pin, mapping or job reference that is not held → EINVAL;
+ * after reclaim → ENOMEM (at once with `noReclaim`); a `lowerLimit` that is not a positive byte
+ * count → EINVAL; dropping a pin, mapping or job reference that is not held → EINVAL;
  * an unknown object id → ENOENT.
  *
  * @example decide({ type: "create", file: 1, size: 5000, flags: 0 }, initialState(1 << 20)) // [GemObjectCreated{ size: 8192, handle: 1 }]
@@ -147,6 +177,13 @@ export function decide(command: GemCommand, state: GemState): GemEvent[] | GemEr
     }
     case "shrink":
       return shrink(state, command.targetBytes);
+    case "lowerLimit": {
+      if (!Number.isSafeInteger(command.bytes) || command.bytes <= 0) return fail("EINVAL", `memory pressure of ${command.bytes} bytes`);
+      const bytes = Math.ceil(command.bytes / PAGE_SIZE) * PAGE_SIZE;
+      return surrender(state, state.owedBytes + bytes, Math.max(0, state.limitBytes - bytes));
+    }
+    case "repay":
+      return state.owedBytes === 0 ? [] : surrender(state, state.owedBytes, state.limitBytes);
     default:
       return decideOnObject(state, command);
   }

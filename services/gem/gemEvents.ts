@@ -54,13 +54,25 @@ export const GemMadvised = defineEvent("GemMadvised", z.object({ obj: id, madv: 
 export const GemPurged = defineEvent("GemPurged", z.object({ obj: id, frames }), "The shrinker purged the object; its contents are lost.");
 /** The shrinker swapped an idle object out: the shell saves the contents, pages go back to the pool. */
 export const GemSwappedOut = defineEvent("GemSwappedOut", z.object({ obj: id, frames }), "The shrinker swapped the object out.");
+/** A run of frames given up under memory pressure. */
+export const ExtentSchema = z.object({ start: id, count: id });
+/**
+ * Memory pressure lowered the GEM system-memory limit: the frames in `taken` left the pool for
+ * good (another tenant has them); `owedBytes` could not be given up yet (busy objects hold them)
+ * and leave the pool as soon as frames are free. `reclaimedBytes`: what the shrinker freed first.
+ */
+export const GemLimitLowered = defineEvent(
+  "GemLimitLowered",
+  z.object({ limitBytes: id, taken: z.array(ExtentSchema), owedBytes: id, reclaimedBytes: id }),
+  "The GEM system-memory limit shrank under memory pressure: free frames given up, the rest still owed.",
+);
 /** The last reference went: the object and its pages are freed. */
 export const GemObjectFreed = defineEvent("GemObjectFreed", z.object({ obj: id, frames }), "The object's last reference was dropped and it was freed.");
 
 /** Every GEM event definition, for registration with the event registry. */
 export const GEM_EVENTS = [
   GemObjectCreated, GemHandleClosed, GemMmapOffsetAssigned, GemPagesAllocated, GemPinned, GemUnpinned, GemGpuMapped,
-  GemGpuUnmapped, GemJobRefTaken, GemJobRefDropped, GemMadvised, GemPurged, GemSwappedOut, GemObjectFreed,
+  GemGpuUnmapped, GemJobRefTaken, GemJobRefDropped, GemMadvised, GemPurged, GemSwappedOut, GemObjectFreed, GemLimitLowered,
 ] as const;
 
 type Def = (typeof GEM_EVENTS)[number];
@@ -82,6 +94,11 @@ export type GemCommand =
   | { readonly type: "close"; readonly file: number; readonly handle: number }
   | { readonly type: "closeFile"; readonly file: number }
   | { readonly type: "mmapOffset"; readonly file: number; readonly handle: number }
-  | { readonly type: "pin" | "unpin" | "mapOnGpu" | "unmapFromGpu" | "jobGet" | "jobPut"; readonly obj: number }
+  | { readonly type: "pin" | "mapOnGpu"; readonly obj: number; /** Allocate without reclaim (GFP_NOWAIT): -ENOMEM instead of shrinking. */ readonly noReclaim?: boolean }
+  | { readonly type: "unpin" | "unmapFromGpu" | "jobGet" | "jobPut"; readonly obj: number }
   | { readonly type: "madvise"; readonly obj: number; readonly madv: "willneed" | "dontneed" }
-  | { readonly type: "shrink"; readonly targetBytes: number };
+  | { readonly type: "shrink"; readonly targetBytes: number }
+  /** Memory pressure took `bytes`: lower the limit, give up free frames, reclaim idle objects, owe the rest. */
+  | { readonly type: "lowerLimit"; readonly bytes: number }
+  /** Give up owed bytes from whatever is free or idle now. */
+  | { readonly type: "repay" };

@@ -6,7 +6,7 @@
  * allocated pages, a fake mmap offset, madvise state and an LRU stamp for the shrinker.
  */
 import { PAGE_SIZE } from "../../shared/gpu/physicalMemory.ts";
-import { createFramePool, releaseFrames, takeFrames, type FramePool } from "./framePool.ts";
+import { createFramePool, releaseFrames, takeExtents, takeFrames, type FramePool } from "./framePool.ts";
 import type { GemEvent, Madv, VmRef } from "./gemEvents.ts";
 
 /** `DRM_PANTHOR_BO_*` creation flags (uapi `panthor_drm.h`). */
@@ -43,6 +43,8 @@ export interface GemObject {
 /** All GEM state of a device. */
 export interface GemState {
   readonly limitBytes: number;
+  /** Bytes memory pressure took that are still in the pool (busy objects hold them); repaid as frames free up. */
+  readonly owedBytes: number;
   readonly pool: FramePool;
   /** Whether idle WILLNEED objects may be swapped out (msm's `can_swap()`). */
   readonly swapEnabled: boolean;
@@ -72,6 +74,7 @@ export interface GemInit {
 export function initialState(limitBytes: number, init: GemInit = {}): GemState {
   return {
     limitBytes,
+    owedBytes: 0,
     pool: createFramePool(init.firstFrame ?? 0, Math.floor(limitBytes / PAGE_SIZE)),
     swapEnabled: init.swapEnabled ?? true,
     objects: new Map(),
@@ -165,6 +168,10 @@ export function evolve(state: GemState, event: GemEvent): GemState {
       return touch({ ...state, pool: releaseFrames(state.pool, event.payload.frames) }, event.payload.obj, () => ({ pages: undefined, madv: "purged" }));
     case "GemSwappedOut":
       return touch({ ...state, pool: releaseFrames(state.pool, event.payload.frames) }, event.payload.obj, () => ({ pages: undefined, swapped: true }));
+    case "GemLimitLowered": {
+      const p = event.payload;
+      return { ...state, pool: takeExtents(state.pool, p.taken), limitBytes: p.limitBytes, owedBytes: p.owedBytes };
+    }
     case "GemObjectFreed": {
       const objects = new Map(state.objects);
       objects.delete(event.payload.obj);

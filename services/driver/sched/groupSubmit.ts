@@ -20,6 +20,7 @@
 import { z } from "zod";
 import { buildJobWrapper } from "../../firmware/index.ts";
 import type { DmaFence } from "../../fence/index.ts";
+import { reserveJobDone } from "../fence/jobDone.ts";
 import { emit, type KTask } from "../ktask.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "../uapi/ioctlContext.ts";
 import type { DrmSyncobj } from "../uapi/syncobj.ts";
@@ -104,6 +105,7 @@ export function* groupSubmit(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
     const r = sched.backend.submit(q.qid, { id, credits, deps, payload }, c.now());
     if (r.fence === undefined) throw new Error(`backend refused job ${id} on a runnable group: ${r.errno}`);
     done.push(r.fence);
+    reserveJobDone(d, r.fence);
     q.submitted.set(r.seqno!, { id, seqno: r.seqno!, fence: r.fence });
     for (const s of job.syncs.filter(isSignalOp)) {
       const obj = signals.get(s.handle)!;

@@ -18,6 +18,8 @@ import { csfDoorbell } from "../../../shared/gpu/registers.ts";
 import { buildJobWrapper, SYNCOBJ_64B_SIZE, wordsToBytes } from "../../firmware/index.ts";
 import { RINGBUF_INPUT, RINGBUF_OUTPUT } from "../../firmware/interfaces.ts";
 import type { JobQueueEffect } from "../../jobqueue/index.ts";
+import { jobDoneBegin } from "../fence/jobDone.ts";
+import { runJobSection } from "../fence/pathHooks.ts";
 import { emit, waitEvent, writel, type KTask } from "../ktask.ts";
 import type { KernelCtx } from "../uapi/ioctlContext.ts";
 import { kernelBoRead, kernelBoWrite } from "../uapi/kernelBo.ts";
@@ -83,9 +85,19 @@ function completeUpTo(kc: KernelCtx, q: PanthorQueue, seqno: number): void {
   }
 }
 
-/** `group_sync_upd_work()`: every queue's sync object read, finished jobs reported. */
+/**
+ * `group_sync_upd_work()`: every queue's sync object read, finished jobs reported — inside a
+ * fence-signalling section whose allocations follow the fence policy (`fence/jobDone.ts`; the work
+ * may sleep in reclaim and run again, or deadlock).
+ */
 export function groupSyncUpdate(kc: KernelCtx, g: PanthorGroup): void {
-  for (const q of g.queues) completeUpTo(kc, q, readSyncobj(kc, g, q).seqno);
+  const seqnos = g.queues.map((q) => readSyncobj(kc, g, q).seqno);
+  const done = g.queues.flatMap((q, i) => q.onRing.filter((j) => j.ringSeqno <= seqnos[i]!).map((job) => ({ q, job })));
+  if (done.length === 0) return;
+  const end = jobDoneBegin(kc, g, done, () => groupSyncUpdate(kc, g));
+  if (end === undefined) return;
+  g.queues.forEach((q, i) => completeUpTo(kc, q, seqnos[i]!));
+  end();
 }
 
 /** Carry out one backend effect. */
@@ -137,7 +149,9 @@ export function* jobWorker(kc: KernelCtx): KTask<void> {
       sched.backend.advanceTo(kc.now());
       continue;
     }
+    const end = runJobSection(kc.d);
     for (const e of effects) yield* applyEffect(kc, sched, e);
+    end();
     yield* noteActivity(kc);
   }
 }

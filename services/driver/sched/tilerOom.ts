@@ -12,6 +12,7 @@
  */
 import { ERRNO } from "../../../shared/gpu/errno.ts";
 import { CS_INPUT, CS_OUTPUT } from "../../firmware/interfaces.ts";
+import { heapGrowBegin } from "../fence/pathHooks.ts";
 import { emit, type KTask } from "../ktask.ts";
 import { csIface } from "../fw/fwIface.ts";
 import type { KernelCtx } from "../uapi/ioctlContext.ts";
@@ -31,7 +32,9 @@ export function* tilerOom(kc: KernelCtx, csg: number, cs: number, g: PanthorGrou
   let answer = 0;
   let errno = -ERRNO.ENOMEM;
   if (g !== undefined && heap !== undefined && vtStart - fragEnd <= heap.targetInFlight && heap.chunks.length < heap.maxChunks) {
+    const end = heapGrowBegin(kc.d, g, heap.chunkSize);
     const chunk = yield* allocHeapChunk(kc.d, g.vm, heap);
+    end();
     if (typeof chunk !== "number") {
       answer = chunk.va + (heap.chunkSize >> 12);
       errno = 0;

@@ -16,6 +16,7 @@ import { GEM_EVENTS, decide, evolve, isGemError, type GemCommand, type GemEvent 
 import { MemoryWritten } from "../../memory/memoryEvents.ts";
 import { memoryPaths } from "../../memory/memoryReplica.ts";
 import { encodeWrite } from "../../memory/memoryWrites.ts";
+import { withAllocScope } from "../fence/allocScope.ts";
 import { emit, type KTask } from "../ktask.ts";
 import type { DriverState } from "./driverState.ts";
 import { uapiPaths } from "./uapiPaths.ts";
@@ -68,11 +69,12 @@ function memoryEffects(d: DriverState, e: GemEvent): ReturnType<typeof encodeWri
 }
 
 /**
- * Decide `cmd` against the current GEM state; on success publish and fold every event (with its
+ * Decide `cmd` against the current GEM state (pages without reclaim for objects a fence-signalling
+ * path populates, `fence/allocScope.ts`); on success publish and fold every event (with its
  * memory effects) and return them, else return the errno and change nothing.
  */
 export function* gemRun(d: DriverState, cmd: GemCommand): KTask<GemRun> {
-  const r = decide(cmd, d.gem);
+  const r = decide(withAllocScope(d, cmd), d.gem);
   if (isGemError(r)) return { ok: false, ret: -ERRNO[r.errno] };
   const gpu = d.dev.gpu;
   for (const e of r) {

@@ -8,9 +8,11 @@
  *
  * Simplified: an in-fence that signalled with an error does not cancel the job (drm_sched runs
  * it anyway unless the entity was killed); the job's pages are allocated when it runs, not
- * pinned at submission (allocation in the fence-signalling path — issue 6's checker will see it).
+ * pinned at submission — inside the job's fence-signalling section, so with GFP_KERNEL under the
+ * unsafe fence policy (lockdep reports it) and without reclaim under the safe one (`fence/pathHooks.ts`).
  */
 import { signal, isSignaled } from "../../fence/index.ts";
+import { bindJobBegin } from "../fence/pathHooks.ts";
 import { emit, mutexLock, mutexUnlock, waitEvent, type KTask } from "../ktask.ts";
 import { asDisable } from "./asSlots.ts";
 import type { BindJob, PanthorVm } from "./driverState.ts";
@@ -33,6 +35,7 @@ export function* vmBindWorker(c: KernelCtx, vm: PanthorVm): KTask<void> {
     const next = yield* waitEvent(() => (vm.status === "destroyed" ? "stop" : readyHead(vm)), Number.POSITIVE_INFINITY);
     if (next === "stop" || next === undefined) return;
     vm.bindQueue.shift();
+    const endSection = bindJobBegin(d, vm, next);
     const ret = yield* vmExecOp(d, vm, next.prepared);
     if (ret !== 0 && vm.status === "usable") {
       vm.status = "unusable";
@@ -44,6 +47,7 @@ export function* vmBindWorker(c: KernelCtx, vm: PanthorVm): KTask<void> {
     }
     if (next.prepared.type === "map") yield* gemRun(d, { type: "jobPut", obj: next.prepared.bo.obj });
     signal(next.done, c.now(), ret === 0 ? undefined : ret);
+    endSection();
     yield* emit(VmBindJobCompleted, uapiPaths(d.dev.gpu).vmState, { file: vm.file, vmId: vm.id, job: next.seq, ret });
   }
 }
