@@ -11,6 +11,7 @@ import { exportCommand } from "./commands/exportCommand.ts";
 import { materialiseLog } from "./logLocation.ts";
 import { traceCommand } from "./commands/traceCommand.ts";
 import { registerFaultCommands } from "./commands/faultCommands.ts";
+import { compareCommand } from "./commands/compareCommand.ts";
 
 function integer(name: string) {
   return (v: string): number => {
@@ -127,6 +128,15 @@ program
   .action((opts: { out?: string }) => guarded(() => catalogueCommand(opts)));
 
 registerFaultCommands(program, guarded, { integer: integer("--count"), collect });
+
+program
+  .command("compare")
+  .description("run a scenario with the JobQueue vs drm_sched and the power policy on vs off; print frames, latency, jobs/s, energy, DVFS side by side")
+  .argument("<scenario>", "scenario YAML file, e.g. scenarios/frames.yaml")
+  .option("--seed <n>", "seed of every run (default: the scenario's)", integer("--seed"))
+  .option("--out <dir>", "folder of the variants' run folders (default runs/compare-<scenario>-<seed>)")
+  .option("--json", "print the rows as JSON")
+  .action((file: string, opts: { seed?: number; out?: string; json?: boolean }) => guarded(() => compareCommand(file, opts)));
 
 program
   .command("export")

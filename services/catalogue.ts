@@ -15,11 +15,12 @@ import { mmuEvents } from "./mmu/mmuEvents.ts";
 import { powerEvents } from "./power/powerEvents.ts";
 import { regsEvents } from "./regs/regsEvents.ts";
 import { shaderEvents } from "./shader/shaderEvents.ts";
+import { workloadEvents } from "./workload/workloadEvents.ts";
 
 /**
  * The registry of every event type the services know: what the validator, the scenario loader,
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents, ...fenceDisciplineEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents, ...workloadEvents, ...fenceDisciplineEvents);
 }

@@ -15,6 +15,7 @@ import { regsConfigFromModel } from "./regs/regsConfig.ts";
 import { regsActor } from "./regs/regsService.ts";
 import { shaderConfigFromModel } from "./shader/shaderConfig.ts";
 import { shaderActor } from "./shader/shaderService.ts";
+import { workloadActor } from "./workload/workloadService.ts";
 
 /**
  * The hardware actors of GPU `gpu`, in hosting order. The memory replica comes first: it must
@@ -60,6 +61,8 @@ export function buildWorld(scenario: Scenario, model: GpuModel): ActorSpec[] {
     // One RAM per GPU: the hardware's replica, which the driver (the CPU) also reads.
     const mem = new PhysicalMemory(model.memory.system_ram_bytes);
     actors.push(...gpuHardware(model, gpu, scenario.jitter, mem, scenario.supplies === "on"), driverActor(gpu, model, { ...driverOptionsOf(scenario.driver), mem }));
+    // Userspace clients of this GPU's DRM device, after its driver.
+    actors.push(...scenario.workload.filter((c) => c.gpu === gpu).map(workloadActor));
   }
   // The LED tutorial's GPIO bank and driver, when the scenario talks to them.
   if (scenarioUsesLed(scenario)) actors.push(...ledActors());

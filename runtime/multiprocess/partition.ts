@@ -1,18 +1,21 @@
 import type { ActorSpec } from "../../shared/actor/actor.ts";
 
 /** The kinds of actor service, one process each per GPU group (as in docker-compose.yml). */
-export const SERVICE_KINDS = ["memory", "regs", "power", "mmu", "shader", "firmware", "driver", "led"] as const;
+export const SERVICE_KINDS = ["memory", "regs", "power", "mmu", "shader", "firmware", "driver", "led", "workload"] as const;
 /** A kind of service. */
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 const KIND_OF_SUFFIX: Record<string, ServiceKind> = { mem: "memory", regs: "regs", pwr: "power", mmu: "mmu", shader: "shader", fw: "firmware" };
 
-/** Which kind of service hosts an actor, and for which GPU: `gpu3.mmu` → mmu of GPU 3, `drv1` → driver of GPU 1. */
+/** Which kind of service hosts an actor, and for which GPU: `gpu3.mmu` → mmu of GPU 3, `drv1` → driver of GPU 1, `wl0.game` → workload of GPU 0. */
 export function placementOf(actor: string): { kind: ServiceKind; gpu: number } | undefined {
   // The LED tutorial's GPIO bank and driver (`led.gpio`, `led.drv`): one instance, with GPU 0's shard.
   if (actor.startsWith("led.")) return { kind: "led", gpu: 0 };
   const drv = /^drv(\d+)$/.exec(actor);
   if (drv !== null) return { kind: "driver", gpu: Number(drv[1]) };
+  // Userspace clients (`wl<N>.<name>`) run beside the driver of their GPU, in the workload service.
+  const wl = /^wl(\d+)\.[a-z0-9-]+$/.exec(actor);
+  if (wl !== null) return { kind: "workload", gpu: Number(wl[1]) };
   const hw = /^gpu(\d+)\.([a-z]+)$/.exec(actor);
   if (hw === null) return undefined;
   const kind = KIND_OF_SUFFIX[hw[2] as string];

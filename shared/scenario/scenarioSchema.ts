@@ -39,6 +39,37 @@ export const DriverConfigSchema = z.strictObject({
   gemLimitBytes: z.number().int().positive().optional(),
 });
 
+/**
+ * One userspace client of a scenario (`services/workload/`): a game-like `frames` loop that opens
+ * the DRM device of GPU `gpu`, sets up its VM, BOs and a two-queue group, then renders `frames`
+ * frames at `fps` (a geometry job then a fragment job each), at most `framesInFlight` at a time.
+ */
+export const WorkloadClientSchema = z.strictObject({
+  /** Client name; its actor is `wl<gpu>.<name>`. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+  gpu: z.number().int().min(0).default(0),
+  kind: z.literal("frames").default("frames"),
+  /** Frames to render (skipped vsyncs do not count). */
+  frames: z.number().int().min(1).max(1_000_000),
+  /** Target frame rate: one vsync every 1/fps s of virtual time. */
+  fps: z.number().positive().max(1000).default(60),
+  /** When the process starts (opens the device; retried every 1 ms while the device is absent). */
+  startAt: DurationSchema.default(0),
+  /** GROUP_CREATE priority; `high` and `realtime` are refused to unprivileged clients (-EACCES). */
+  priority: z.enum(["low", "medium", "high", "realtime"]).default("medium"),
+  /** Vertices per frame's draw (RUN_IDVS index count). */
+  vertices: z.number().int().min(1).max(10_000_000).default(60_000),
+  /** Relative per-frame variation of the vertex count, drawn from the client's seeded PRNG. */
+  vertexJitter: z.number().min(0).max(1).default(0.1),
+  /** Render target size in pixels (RUN_FRAGMENT's bounding box). */
+  width: z.number().int().min(1).max(4096).default(1280),
+  height: z.number().int().min(1).max(4096).default(720),
+  /** Swapchain depth: frames submitted and not yet completed; a vsync beyond it is skipped. */
+  framesInFlight: z.number().int().min(1).max(8).default(2),
+  /** SYNCOBJ_TIMELINE_WAIT deadline per frame, from its submission. */
+  waitTimeout: DurationSchema.default(1_000_000_000),
+});
+
 /** A scenario file (YAML), validated with errors that name file, line and field. */
 export const ScenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
@@ -58,11 +89,23 @@ export const ScenarioSchema = z.strictObject({
   /** Driver configuration shared by every GPU of the scenario. */
   driver: DriverConfigSchema.prefault({}),
   steps: z.array(ScenarioStepSchema).default([]),
+  /** Userspace clients (`services/workload/`), each hosted after the driver of its GPU. */
+  workload: z.array(WorkloadClientSchema).default([]),
+}).superRefine((s, ctx) => {
+  const seen = new Set<string>();
+  s.workload.forEach((c, i) => {
+    if (c.gpu >= s.gpus) ctx.addIssue({ code: "custom", path: ["workload", i, "gpu"], message: `no GPU ${c.gpu} (the scenario has ${s.gpus})` });
+    const key = `${c.gpu}.${c.name}`;
+    if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["workload", i, "name"], message: `a second client '${c.name}' on GPU ${c.gpu}` });
+    seen.add(key);
+  });
 });
 
 /** A validated scenario (durations in ns). */
 export type Scenario = z.infer<typeof ScenarioSchema>;
 /** A validated driver configuration. */
 export type DriverConfig = z.infer<typeof DriverConfigSchema>;
+/** A validated workload client. */
+export type WorkloadClient = z.infer<typeof WorkloadClientSchema>;
 /** One validated step. */
 export type ScenarioStep = z.infer<typeof ScenarioStepSchema>;
