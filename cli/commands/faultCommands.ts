@@ -36,5 +36,6 @@ export function registerFaultCommands(program: Command, guarded: (body: () => Pr
     .description("audit a log: faults injected, what failed and why, recovery, invariants (exit 1 if an invariant broke)")
     .argument("<log>", "a JSON-lines log (runs/<run>/events.jsonl)")
     .option("--json", "print the report as JSON")
-    .action((log: string, opts: { json?: boolean }) => guarded(() => auditCommand(log, opts)));
+    .option("--html <file>", "also write the report as a self-contained HTML page with a timeline picture")
+    .action((log: string, opts: { json?: boolean; html?: string }) => guarded(() => auditCommand(log, opts)));
 }

@@ -4,7 +4,9 @@ import { writeFileSync } from "node:fs";
 import { writeTraceFile } from "../../trace/traceFile.ts";
 import { auditLogFile } from "../../runtime/audit/audit.ts";
 import { formatAudit } from "../../runtime/audit/formatAudit.ts";
+import { renderAuditHtml } from "../../runtime/audit/html/renderAuditHtml.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
+import { formatFramesReport, framesReportOfLog } from "../../runtime/frames/framesLog.ts";
 import { runEmbedded, runIdOf, type RunSummary } from "../../runtime/embeddedRun.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { createProgress } from "../progress.ts";
@@ -45,18 +47,25 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
   await external?.close();
   const tracePath = opts.trace === false ? undefined : join(dirname(summary.log), "trace.json");
   if (tracePath !== undefined) writeTraceFile(summary.log, tracePath, { compact: false });
-  // The audit beside the log: the report as text and as JSON for tools.
+  // The audit beside the log: the report as text, as JSON for tools and as an HTML page.
   const audit = auditLogFile(summary.log);
   const auditPath = join(dirname(summary.log), "audit.txt");
   writeFileSync(auditPath, formatAudit(audit));
   writeFileSync(join(dirname(summary.log), "audit.json"), JSON.stringify(audit, null, 2) + "\n");
+  const auditHtmlPath = join(dirname(summary.log), "audit.html");
+  writeFileSync(auditHtmlPath, renderAuditHtml(audit));
+  // The frames report of game-like workloads: printed, and kept in summary.json.
+  const frames = framesReportOfLog(summary.log);
+  if (frames !== undefined) writeFileSync(join(dirname(summary.log), "summary.json"), JSON.stringify({ ...summary, frames }, null, 2) + "\n");
   if (opts.json === true) {
-    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    process.stdout.write(JSON.stringify(frames === undefined ? summary : { ...summary, frames }, null, 2) + "\n");
   } else {
     process.stdout.write(
       formatSummary(summary, wallMs) +
+        (frames !== undefined ? formatFramesReport(frames) : "") +
         (tracePath !== undefined ? `  trace:        ${tracePath} (open at https://ui.perfetto.dev)\n` : "") +
-        `  audit:        ${auditPath} (${audit.invariants.violations.length} invariant violations)\n`,
+        `  audit:        ${auditPath} (${audit.invariants.violations.length} invariant violations)\n` +
+        `  audit page:   ${auditHtmlPath} (timeline picture; open in a browser)\n`,
     );
   }
   return summary.actorFailures > 0 ? 1 : 0;

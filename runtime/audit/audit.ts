@@ -10,10 +10,12 @@ import { AUDIT_FORMAT_VERSION, runOf, type AuditFault, type AuditReport } from "
 import { Causality } from "./causality.ts";
 import { refOf, type EventRef } from "./eventRef.ts";
 import { FaultLedger } from "./faultLedger.ts";
+import { FenceStates } from "./fenceStates.ts";
 import { GpuStates } from "./gpuState.ts";
 import { INVARIANTS, InvariantSuite, PENDING_INVARIANTS } from "./invariants/index.ts";
 import { RecoveryLog } from "./recovery.ts";
 import { SymptomDetector } from "./symptoms.ts";
+import { TimelineBuilder } from "./timeline.ts";
 import { summarise, WARNING_TYPES } from "./verdict.ts";
 
 /** How many effects of each fault a report lists. */
@@ -45,6 +47,8 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
   const states = new GpuStates();
   const symptoms = new SymptomDetector(states);
   const recovery = new RecoveryLog();
+  const timeline = new TimelineBuilder();
+  const fences = new FenceStates();
   const invariants = new InvariantSuite({ model: loadGpuModel(header?.model ?? "mali-g610-rk3588") });
   const digest = new LogDigest();
   const byType = new Map<string, number>();
@@ -73,6 +77,8 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
       for (const s of symptoms.symptoms.slice(before)) recovery.failed(s.gpu);
       recovery.push(e);
       invariants.push(e);
+      timeline.push(e);
+      fences.push(e);
       if (WARNING_TYPES.has(e.type)) {
         const w = warnings.get(e.type);
         if (w === undefined) warnings.set(e.type, { count: 1, first: refOf(e) });
@@ -107,6 +113,7 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
         refusedFaults: ledger.refused,
         failures,
         moreFailures: symptoms.overflow,
+        pendingJobs: fences.pending(),
         recovery: recovery.steps,
         invariants: {
           checked: INVARIANTS.map((d) => ({ name: d.name, statement: d.statement, violations: violations.filter((v) => v.invariant === d.name).length })),
@@ -115,6 +122,7 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
         },
         warnings: [...warnings].map(([type, w]) => ({ type, ...w })),
         causalityTruncated: causality.truncated,
+        timeline: timeline.finish(),
       };
       return { ...report, verdict: summarise(report) };
     },

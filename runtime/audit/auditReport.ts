@@ -2,10 +2,12 @@ import type { LogHeader } from "../../shared/log/logFormat.ts";
 import type { Attribution } from "./attribution.ts";
 import type { EventRef } from "./eventRef.ts";
 import type { FaultRecord, RefusedFault } from "./faultLedger.ts";
+import type { PendingJob } from "./fenceStates.ts";
 import type { GpuContext } from "./gpuState.ts";
 import type { PendingInvariant, Violation } from "./invariants/index.ts";
 import type { RecoveryStep } from "./recovery.ts";
 import type { FailureKind } from "./symptoms.ts";
+import type { AuditTimeline } from "./timeline.ts";
 
 /** Version of the report's JSON shape; bumped when a field changes meaning. */
 export const AUDIT_FORMAT_VERSION = 1;
@@ -69,6 +71,8 @@ export interface AuditReport {
   readonly failures: readonly AuditFailure[];
   /** Failures beyond the listed ones, counted only. */
   readonly moreFailures: number;
+  /** Jobs whose fence had not signalled when the log ended: their dependencies' fence states and the chain to what blocks them. */
+  readonly pendingJobs: { readonly jobs: readonly PendingJob[]; readonly more: number };
   readonly recovery: readonly RecoveryStep[];
   readonly invariants: {
     readonly checked: readonly { readonly name: string; readonly statement: string; readonly violations: number }[];
@@ -86,6 +90,8 @@ export interface AuditReport {
   };
   /** Causal tracking stopped spreading at its memory bound; late chains may be missing. */
   readonly causalityTruncated: boolean;
+  /** What each GPU block did over virtual time (power, MCU, CSG slots, queues, cores, resets), for the HTML page. */
+  readonly timeline: AuditTimeline;
 }
 
 /** The header fields of a report, from a log header (or placeholders for a headerless stream). */

@@ -2,6 +2,7 @@ import { formatNs } from "../../shared/scenario/duration.ts";
 import type { Attribution } from "./attribution.ts";
 import type { AuditFailure, AuditFault, AuditReport } from "./auditReport.ts";
 import { formatRef, type EventRef } from "./eventRef.ts";
+import type { FenceState, PendingJob } from "./fenceStates.ts";
 import type { GpuContext } from "./gpuState.ts";
 
 const at = (r: EventRef) => `#${r.seq} @${formatNs(r.timeNs)}`;
@@ -13,11 +14,13 @@ export function formatChain(chain: readonly EventRef[], elided: number): string 
   return parts.join(" → ");
 }
 
-function formatCause(c: Attribution): string {
+/** `scenario:8 job-hang “label” (causal): #227 FaultInjected → … → #243 JobStarted`. */
+export function formatCause(c: Attribution): string {
   return `${c.fault} ${c.kind}${c.label !== undefined ? ` “${c.label}”` : ""} (${c.confidence}): ${formatChain(c.chain, c.elided)}`;
 }
 
-function formatContext(c: GpuContext): string {
+/** A GPU's state as one line: `power l2=0x1 … · MCU ENABLED · … · driver registered`. */
+export function formatContext(c: GpuContext): string {
   const power = Object.entries(c.power).map(([d, m]) => `${d}=${m}`).join(" ") || "all off";
   const supplies = Object.entries(c.supplies).map(([n, s]) => `${n} ${s}`).join(", ");
   return [
@@ -55,6 +58,23 @@ function formatFailure(f: AuditFailure): string[] {
   ];
 }
 
+const STATUS: Readonly<Record<FenceState["status"], string>> = {
+  waiting: "waiting for its dependencies", "on-ring": "on the ring", signalled: "signalled", "signalled-error": "signalled with error",
+};
+
+/** `fence 3 (job g1.q0.j2, queue 1/1/0): on the ring; group active on CSG 0`. */
+export function formatFence(f: FenceState): string {
+  return `fence ${f.fence} (job ${f.job}, queue ${f.file}/${f.group}/${f.queue}): ${STATUS[f.status]}${f.error !== undefined ? ` ${f.error}` : ""}; group ${f.groupState}`;
+}
+
+/** A pending job: what it is, since when, what it waits for, and the chain down to what blocks it. */
+export function formatPendingJob(j: PendingJob): string[] {
+  const lines = [`  gpu${j.gpu} ${formatFence(j.fence)} — submitted ${at(j.submitted)}, last change ${at(j.fence.at)}`];
+  if (j.deps.length > 0) lines.push(`      waits for: ${j.deps.map((d) => `fence ${d.fence} ${STATUS[d.status]}${d.error !== undefined ? ` ${d.error}` : ""}`).join(", ")}`);
+  if (j.chain.length > 1) lines.push(`      chain: ${j.chain.map((f) => `fence ${f.fence} (${f.job}, ${STATUS[f.status]})`).join(" ← ")}`);
+  return lines;
+}
+
 /** The audit as a readable terminal report (what `tyrsim audit` prints without `--json`). */
 export function formatAudit(r: AuditReport): string {
   const out: string[] = [];
@@ -72,6 +92,11 @@ export function formatAudit(r: AuditReport): string {
   section("What stopped or failed", r.failures.length + r.moreFailures);
   for (const f of r.failures) out.push(...formatFailure(f));
   if (r.moreFailures > 0) out.push(`  … ${r.moreFailures} more`);
+  if (r.pendingJobs.jobs.length > 0) {
+    section("Jobs still pending at the end of the log", r.pendingJobs.jobs.length + r.pendingJobs.more);
+    for (const j of r.pendingJobs.jobs) out.push(...formatPendingJob(j));
+    if (r.pendingJobs.more > 0) out.push(`  … ${r.pendingJobs.more} more`);
+  }
   section("Recovery steps", r.recovery.length);
   for (const s of r.recovery) out.push(`  ${formatNs(s.event.timeNs).padStart(12)}  gpu${s.gpu}  ${s.summary}  (#${s.event.seq})`);
   const broken = r.invariants.violations.length;

@@ -2,12 +2,16 @@ import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { ActorHandlerFailed, MessageRejected } from "../../shared/events/systemEvents.ts";
 import { ProbeStepFailed } from "../../services/driver/driverEvents.ts";
+import { FenceDeadlockDetected } from "../../services/driver/fence/fenceEvents.ts";
 import { MmuFaultHandled } from "../../services/driver/uapi/uapiEvents.ts";
+import { DeviceResetFailed, FwPingTimedOut } from "../../services/driver/reset/resetEvents.ts";
+import { JobFenceSignalled } from "../../services/driver/sched/schedEvents.ts";
 import { CsFaultRaised, FirmwareBootFailed, FirmwareCrashed, GlbRequestsIgnored } from "../../services/firmware/firmwareEvents.ts";
 import { MemoryPressureApplied } from "../../services/memory/memoryEvents.ts";
 import { AsFaultRaised } from "../../services/mmu/mmuEvents.ts";
 import { FrequencyChangeRejected } from "../../services/power/powerEvents.ts";
 import { ClockEnableFailed, RegulatorEnableFailed } from "../../services/power/supplyEvents.ts";
+import { MmioReadCompleted, MmioReadIssued } from "../../services/regs/regsEvents.ts";
 import { JobCompleted, JobFaulted, JobStarted } from "../../services/shader/shaderEvents.ts";
 import { gpuOf, refOf, type EventRef } from "./eventRef.ts";
 import type { GpuContext, GpuStates } from "./gpuState.ts";
@@ -16,7 +20,8 @@ import type { LogEnd } from "./invariants/index.ts";
 /** What stopped or failed, by kind. */
 export type FailureKind =
   | "job-faulted" | "job-hung" | "cs-fault" | "mmu-fault" | "mmu-fault-unhandled" | "spurious-mmu-interrupt" | "firmware-crashed"
-  | "firmware-boot-failed" | "firmware-unresponsive" | "probe-failed" | "supply-failed" | "dvfs-refused" | "memory-pressure" | "runtime-error";
+  | "firmware-boot-failed" | "firmware-unresponsive" | "probe-failed" | "supply-failed" | "dvfs-refused" | "memory-pressure" | "fence-deadlock" | "runtime-error"
+  | "job-timed-out" | "firmware-watchdog" | "reset-failed" | "register-read-unanswered";
 
 /** One thing that stopped or failed: the event that shows it, since when, and the GPU's state right after. */
 export interface Symptom {
@@ -44,6 +49,8 @@ export class SymptomDetector {
   private readonly repeated = new Map<string, Symptom>();
   private readonly jobs = new Map<string, { ref: EventRef; dueNs: number | undefined; gpu: number; job: string; context: GpuContext }>();
   private readonly asFaults = new Map<string, { ref: EventRef; gpu: number; as: number; context: GpuContext }>();
+  /** MMIO reads not answered yet (the register file answers in the same instant), by the read's id. */
+  private readonly reads = new Map<string, { ref: EventRef; gpu: number; offset: number; tag: string; context: GpuContext }>();
 
   constructor(private readonly states: GpuStates) {}
 
@@ -51,6 +58,8 @@ export class SymptomDetector {
   push(e: Envelope): void {
     const gpu = gpuOf(e) ?? 0;
     const add = (kind: FailureKind, summary: string, repeatKey?: string) => this.add({ kind, gpu, event: refOf(e), summary, count: 1, context: this.states.context(gpu) }, repeatKey);
+    if (EventRegistry.is(MmioReadIssued, e)) this.reads.set(e.id, { ref: refOf(e), gpu, offset: e.payload.offset, tag: e.payload.tag, context: this.states.context(gpu) });
+    else if (EventRegistry.is(MmioReadCompleted, e) && e.cause !== null) this.reads.delete(e.cause);
     if (EventRegistry.is(JobFaulted, e)) {
       const f = e.payload.fault;
       add("job-faulted", `job ${e.payload.job} (AS${e.payload.as}) lost: ${e.payload.reason}${f === undefined ? "" : ` — ${f.exceptionName} at 0x${f.faultAddress.toString(16)}`}`);
@@ -85,6 +94,15 @@ export class SymptomDetector {
       add("dvfs-refused", `DVFS stuck: frequency change to ${e.payload.hz / 1e6} MHz refused`, "dvfs");
     } else if (EventRegistry.is(MemoryPressureApplied, e)) {
       add("memory-pressure", `system RAM shrank by ${e.payload.bytes} bytes (${e.payload.availableBytes} left)`);
+    } else if (EventRegistry.is(FenceDeadlockDetected, e)) {
+      const { job, waitsOn } = e.payload;
+      add("fence-deadlock", `job ${job.job} (file ${job.file} group ${job.group} queue ${job.queue}) stuck: ${e.payload.thread} waits in reclaim for fence ${waitsOn.fence} it must signal itself; fences ${e.payload.stuckFences.join(", ")} never signal`);
+    } else if (EventRegistry.is(JobFenceSignalled, e) && e.payload.error === -110) {
+      add("job-timed-out", `job ${e.payload.job} (file ${e.payload.file} group ${e.payload.group} queue ${e.payload.queue}) timed out after 5 s on its slot: fence ${e.payload.fence} signalled -ETIMEDOUT`);
+    } else if (EventRegistry.is(FwPingTimedOut, e)) {
+      add("firmware-watchdog", "FW ping timeout: GLB_PING not acknowledged within 100 ms, the driver scheduled a reset");
+    } else if (EventRegistry.is(DeviceResetFailed, e)) {
+      add("reset-failed", `GPU reset failed at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail}`);
     } else if (EventRegistry.is(MessageRejected, e)) {
       add("runtime-error", `message rejected on ${e.payload.subject}: ${e.payload.field}: ${e.payload.reason}`, `rejected/${e.payload.subject}/${e.payload.field}`);
     } else if (EventRegistry.is(ActorHandlerFailed, e)) {
@@ -94,6 +112,9 @@ export class SymptomDetector {
 
   /** The absences the end of the log makes certain: jobs past their end, MMU faults never handled. */
   finish(end: LogEnd): void {
+    for (const r of this.reads.values()) {
+      this.add({ kind: "register-read-unanswered", gpu: r.gpu, event: r.ref, summary: `the driver's read of register 0x${r.offset.toString(16)} (${r.tag}) was never answered: the kernel task waiting for it is stuck`, count: 1, context: r.context });
+    }
     for (const j of this.jobs.values()) {
       if (j.dueNs === undefined || j.dueNs > end.timeNs) continue;
       this.add({ kind: "job-hung", gpu: j.gpu, event: j.ref, summary: `job ${j.job} was due at ${j.dueNs} ns and never ended`, count: 1, context: j.context });

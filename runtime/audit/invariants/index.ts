@@ -1,10 +1,13 @@
 import type { Envelope } from "../../../shared/events/envelope.ts";
 import { faultingTranslations } from "./faultingTranslations.ts";
+import { fencesSignalInBound } from "./fencesSignalInBound.ts";
+import { fencesSignalOnce } from "./fencesSignalOnce.ts";
 import { handlesStayInFile } from "./handlesStayInFile.ts";
 import type { CheckContext, InvariantDef, LogEnd, PendingInvariant, Violation } from "./invariant.ts";
 import { irqsServiced } from "./irqsServiced.ts";
 import { jobsOnPoweredCores } from "./jobsOnPoweredCores.ts";
 import { mcuStatusTransitions } from "./mcuStatusTransitions.ts";
+import { noAllocInSignalling } from "./noAllocInSignalling.ts";
 import { pageTablesMatchGpuvm } from "./pageTablesMatchGpuvm.ts";
 import { resetsResolve } from "./resetsResolve.ts";
 import { ringPointers } from "./ringPointers.ts";
@@ -16,6 +19,8 @@ export type { CheckContext, InvariantDef, LogEnd, PendingInvariant, Violation } 
 export const INVARIANTS: readonly InvariantDef[] = [
   jobsOnPoweredCores, translationsMapped, faultingTranslations, resetsResolve, ringPointers, mcuStatusTransitions, irqsServiced, handlesStayInFile,
   pageTablesMatchGpuvm,
+  fencesSignalOnce, fencesSignalInBound,
+  noAllocInSignalling,
 ];
 
 /**
@@ -25,19 +30,9 @@ export const INVARIANTS: readonly InvariantDef[] = [
  */
 export const PENDING_INVARIANTS: readonly PendingInvariant[] = [
   {
-    name: "fences-signal-once-in-bound",
-    statement: "every job fence is signalled exactly once, within its bound",
-    needs: "fence events from the driver's JobQueue (created with its bound, signalled with its error) — services/fence models them, the driver does not publish them yet",
-  },
-  {
     name: "page-tables-match-gpuvm-unresident",
     statement: "the page tables of a VM not bound to an AS, and of a VM after asynchronous binds, agree with GPUVM",
     needs: "the VM's root table (TRANSTAB) for VMs not on an AS, and the ops of each asynchronous bind job in its VmBindJobCompleted; today those VMs are walked only once resident and after synchronous binds",
-  },
-  {
-    name: "no-alloc-in-fence-signalling",
-    statement: "no allocation that can recurse into reclaim happens inside a fence-signalling section",
-    needs: "signalling-section begin/end and allocation events from the driver (services/fence/signallingSection.ts checks it in-process)",
   },
   {
     name: "extract-below-insert",
