@@ -46,6 +46,10 @@ export const SYMPTOM_AFFINITY: Readonly<Record<FailureKind | `invariant:${string
   "job-timed-out": ["job-hang"],
   "firmware-watchdog": ["firmware-ping-ignored", "firmware-crash"],
   "reset-failed": ["reset-stuck"],
+  // A driver bug, not a fault: no injected kind explains these.
+  "lockdep-report": [],
+  "spinlock-deadlock": [],
+  "hard-lockup": [],
   "invariant:irqs-serviced": ["irq-spurious", "irq-lost"],
   "invariant:resets-resolve": ["reset-stuck"],
   "invariant:jobs-on-powered-cores": ["supply-failure"],

@@ -6,6 +6,7 @@ import { FenceDeadlockDetected } from "../../services/driver/fence/fenceEvents.t
 import { MmuFaultHandled } from "../../services/driver/uapi/uapiEvents.ts";
 import { DeviceResetFailed, FwPingTimedOut } from "../../services/driver/reset/resetEvents.ts";
 import { JobFenceSignalled } from "../../services/driver/sched/schedEvents.ts";
+import { HardLockupDetected, LockdepInconsistentUsage, SpinlockDeadlocked } from "../../services/led/ledEvents.ts";
 import { CsFaultRaised, FirmwareBootFailed, FirmwareCrashed, GlbRequestsIgnored } from "../../services/firmware/firmwareEvents.ts";
 import { MemoryPressureApplied } from "../../services/memory/memoryEvents.ts";
 import { AsFaultRaised } from "../../services/mmu/mmuEvents.ts";
@@ -21,7 +22,8 @@ import type { LogEnd } from "./invariants/index.ts";
 export type FailureKind =
   | "job-faulted" | "job-hung" | "cs-fault" | "mmu-fault" | "mmu-fault-unhandled" | "spurious-mmu-interrupt" | "firmware-crashed"
   | "firmware-boot-failed" | "firmware-unresponsive" | "probe-failed" | "supply-failed" | "dvfs-refused" | "memory-pressure" | "fence-deadlock" | "runtime-error"
-  | "job-timed-out" | "firmware-watchdog" | "reset-failed" | "register-read-unanswered";
+  | "job-timed-out" | "firmware-watchdog" | "reset-failed" | "register-read-unanswered"
+  | "lockdep-report" | "spinlock-deadlock" | "hard-lockup";
 
 /** One thing that stopped or failed: the event that shows it, since when, and the GPU's state right after. */
 export interface Symptom {
@@ -101,6 +103,13 @@ export class SymptomDetector {
       add("job-timed-out", `job ${e.payload.job} (file ${e.payload.file} group ${e.payload.group} queue ${e.payload.queue}) timed out after 5 s on its slot: fence ${e.payload.fence} signalled -ETIMEDOUT`);
     } else if (EventRegistry.is(FwPingTimedOut, e)) {
       add("firmware-watchdog", "FW ping timeout: GLB_PING not acknowledged within 100 ms, the driver scheduled a reset");
+    } else if (EventRegistry.is(LockdepInconsistentUsage, e)) {
+      add("lockdep-report", `lockdep: inconsistent usage of ${e.payload.lock} — a driver bug (the lock is taken with IRQs on and from an IRQ handler)`, `lockdep/${e.payload.lock}`);
+    } else if (EventRegistry.is(SpinlockDeadlocked, e)) {
+      const { holder, waiter } = e.payload;
+      add("spinlock-deadlock", `CPU${e.payload.cpu} deadlocked on ${e.payload.lock}: ${waiter.fn} (${waiter.context}) spins on the lock ${holder.fn} (${holder.context}, pid ${holder.pid}) holds since ${holder.sinceNs} ns and can never release`);
+    } else if (EventRegistry.is(HardLockupDetected, e)) {
+      add("hard-lockup", `hard LOCKUP on CPU${e.payload.cpu} in ${e.payload.fn}: no timer interrupt for ${e.payload.stuckForNs / 1e9} s`);
     } else if (EventRegistry.is(DeviceResetFailed, e)) {
       add("reset-failed", `GPU reset failed at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail}`);
     } else if (EventRegistry.is(MessageRejected, e)) {
