@@ -113,6 +113,20 @@ describe("a client the driver refuses", () => {
   }, 120_000);
 });
 
+describe("a privileged client", () => {
+  it("renders at HIGH priority when its process holds CAP_SYS_NICE (a compositor)", async () => {
+    const text = [
+      "name: frames-compositor", "duration: 120ms",
+      "steps: [{ at: 10us, type: DeviceBindRequested, path: drv0.bind, payload: {} }]",
+      "workload: [{ name: compositor, frames: 5, priority: high, capSysNice: true }]",
+    ].join("\n");
+    const { events } = await runLogged({ text });
+    expect(ofType(events, "WorkloadFailed")).toEqual([]);
+    expect(ofType(events, "GroupCreated").map((e) => pl(e)["priority"])).toEqual([2]);
+    expect(ofType(events, "FrameCompleted")).toHaveLength(5);
+  }, 120_000);
+});
+
 describe("a frame that misses its wait deadline", () => {
   it("fails the client with -ETIME from SYNCOBJ_TIMELINE_WAIT, and closing its file cancels the work still queued", async () => {
     // a 1080p frame takes ~7 ms at the boot OPP; the client waits only 1 ms for it

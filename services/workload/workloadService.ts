@@ -85,7 +85,7 @@ export function workloadActor(cfg: WorkloadClient): ActorSpec {
         phase = "opening";
         const tag = `${ctx.name}#${tags++}`;
         pending.set(tag, { kind: "open" });
-        ctx.publish(DrmFileOpenRequested, uapi.file, { client: ctx.name, tag });
+        ctx.publish(DrmFileOpenRequested, uapi.file, { client: ctx.name, tag, ...(cfg.capSysNice ? { capSysNice: true } : {}) });
       };
       const retry = ctx.timer("open-retry", () => (open(), "norestart"));
       const vsync: HrTimer = ctx.timer("vsync", (t) => {

@@ -57,6 +57,8 @@ export const WorkloadClientSchema = z.strictObject({
   startAt: DurationSchema.default(0),
   /** GROUP_CREATE priority; `high` and `realtime` are refused to unprivileged clients (-EACCES). */
   priority: z.enum(["low", "medium", "high", "realtime"]).default("medium"),
+  /** The client's process holds CAP_SYS_NICE (a compositor): it may use `high` and `realtime`. */
+  capSysNice: z.boolean().default(false),
   /** Vertices per frame's draw (RUN_IDVS index count). */
   vertices: z.number().int().min(1).max(10_000_000).default(60_000),
   /** Relative per-frame variation of the vertex count, drawn from the client's seeded PRNG. */
