@@ -12,6 +12,8 @@ import { materialiseLog } from "./logLocation.ts";
 import { traceCommand } from "./commands/traceCommand.ts";
 import { registerFaultCommands } from "./commands/faultCommands.ts";
 import { compareCommand } from "./commands/compareCommand.ts";
+import { natsConfigCommand } from "./commands/natsConfigCommand.ts";
+import { statusCommand } from "./commands/statusCommand.ts";
 
 function integer(name: string) {
   return (v: string): number => {
@@ -106,8 +108,10 @@ program
   .option("--nats <url>", "NATS server (default: 127.0.0.1:4222 if it answers, else one started for the run)")
   .option("--shards <k>", "spread a fleet's GPUs over K processes per service (GPU g → shard g mod K)", integer("--shards"))
   .option("--no-jetstream", "do not also write the log to JetStream")
+  .option("--restart <policy>", "restart a service process that dies: on-failure (it rebuilds from the log) or no", "on-failure")
+  .option("--grace <s>", "give the run up (exit 1) when a service stays silent or dead this many seconds", integer("--grace"))
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean }) => guarded(() => upCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean; restart?: string; grace?: number }) => guarded(() => upCommand(file, opts)));
 
 program
   .command("coordinate")
@@ -118,8 +122,9 @@ program
   .option("--nats <url>", "NATS server", "nats://127.0.0.1:4222")
   .option("--services <names>", "comma-separated service names to wait for (default: docker-compose.yml's)")
   .option("--no-jetstream", "do not also write the log to JetStream")
+  .option("--grace <s>", "give the run up (exit 1) when a service stays silent or dead this many seconds", integer("--grace"))
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean; jetstream?: boolean }) => guarded(() => coordinateCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean; jetstream?: boolean; grace?: number }) => guarded(() => coordinateCommand(file, opts)));
 
 program
   .command("catalogue")
@@ -137,6 +142,25 @@ program
   .option("--out <dir>", "folder of the variants' run folders (default runs/compare-<scenario>-<seed>)")
   .option("--json", "print the rows as JSON")
   .action((file: string, opts: { seed?: number; out?: string; json?: boolean }) => guarded(() => compareCommand(file, opts)));
+
+program
+  .command("status")
+  .description("show a live multi-process run: services (ready/draining/silent, since when), virtual time, events/s, who the coordinator waits for")
+  .option("--nats <url>", "NATS server of the run", "nats://127.0.0.1:4222")
+  .option("--run <id>", "the run (default: the first run that reports)")
+  .option("--watch", "keep printing every report until the run finishes (Ctrl-C to stop)")
+  .option("--timeout <ms>", "give up when no report comes within this many ms", integer("--timeout"), 5000)
+  .option("--json", "print the report as JSON")
+  .action((opts: { nats: string; run?: string; watch?: boolean; timeout: number; json?: boolean }) => guarded(() => statusCommand(opts)));
+
+program
+  .command("nats-config")
+  .description("print the nats-server configuration: one user per service, coordinator, injector, auditor, each with its subject permissions")
+  .option("-o, --out <file>", "write to a file instead of stdout (deploy/nats/tyrsim.conf)")
+  .option("--shards <k>", "users for the services of `tyrsim up --shards K`", integer("--shards"))
+  .option("--gpus <n>", "with --shards: GPUs of the fleet", integer("--gpus"))
+  .option("--dev-env", "print the users' development passwords as an env file (deploy/nats/dev.env) instead")
+  .action((opts: { out?: string; shards?: number; gpus?: number; devEnv?: boolean }) => guarded(() => natsConfigCommand(opts)));
 
 program
   .command("export")

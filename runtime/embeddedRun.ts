@@ -14,6 +14,7 @@ import { buildWorld } from "../services/world.ts";
 import { nextTurn } from "../shared/process/eventLoop.ts";
 import { ClientGate, type ClientGateOptions } from "./clients/clientGate.ts";
 import { RunStats, type RunSummary } from "./runStats.ts";
+import { RuntimeFaults } from "./multiprocess/runtimeFaults.ts";
 import { TOOL_VERSION } from "./toolVersion.ts";
 
 export type { RunSummary } from "./runStats.ts";
@@ -61,6 +62,7 @@ export function setUpSimulation(opts: SetupOptions): Simulation {
     sink: opts.sink,
     ...(opts.external !== undefined ? { external: opts.external } : {}),
     acceptInputs: opts.acceptInputs ?? false,
+    routing: new RuntimeFaults(runIdOf(scenario, opts.seed)),
   });
   opts.sink.writeHeader(headerOf(opts.loaded, opts.seed));
   for (const actor of buildWorld(scenario, model)) sim.addActor(actor);

@@ -15,6 +15,7 @@ import { mmuEvents } from "./mmu/mmuEvents.ts";
 import { powerEvents } from "./power/powerEvents.ts";
 import { regsEvents } from "./regs/regsEvents.ts";
 import { shaderEvents } from "./shader/shaderEvents.ts";
+import { runtimeFaultEvents } from "../runtime/multiprocess/runtimeFaultEvents.ts";
 import { workloadEvents } from "./workload/workloadEvents.ts";
 
 /**
@@ -22,5 +23,5 @@ import { workloadEvents } from "./workload/workloadEvents.ts";
  * replay and the wire-catalogue export look types up in. A service adds its event list here.
  */
 export function createCatalogue(): EventRegistry {
-  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents, ...workloadEvents, ...fenceDisciplineEvents);
+  return new EventRegistry().register(...systemEvents, ...memoryEvents, ...regsEvents, ...powerEvents, ...mmuEvents, ...shaderEvents, ...driverEvents, ...firmwareEvents, ...uapiEvents, ...GEM_EVENTS, ...faultEvents, ...runtimeFaultEvents, ...pmEvents, ...schedEvents, ...resetEvents, ...ledEvents, ...workloadEvents, ...fenceDisciplineEvents);
 }

@@ -3,7 +3,9 @@ import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { composeServices, shardServices } from "../../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../../runtime/multiprocess/natsRun.ts";
-import { natsForUp, startServiceProcess, stopServices } from "../../runtime/multiprocess/natsUp.ts";
+import { natsForUp, stopServices } from "../../runtime/multiprocess/natsUp.ts";
+import { SupervisedService, type RestartPolicy } from "../../runtime/multiprocess/supervisor.ts";
+import { ServiceLostError } from "../../runtime/multiprocess/natsServiceWatch.ts";
 import { formatSummary } from "./runCommand.ts";
 import { wallClock } from "../wallClock.ts";
 
@@ -18,6 +20,10 @@ export interface UpOptions {
   readonly shards?: number;
   /** Write the log to JetStream too (default true). */
   readonly jetstream?: boolean;
+  /** Restart policy of service processes (`tyrsim up`): on-failure (default) or no. */
+  readonly restart?: string;
+  /** Seconds a service may stay silent or dead before the run is given up (exit 1). */
+  readonly grace?: number;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
@@ -33,16 +39,33 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   const nats = await natsForUp(opts.nats, log);
   const services = shardServices(composeServices(), opts.shards ?? 1, loaded.scenario.gpus);
   const env = { TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(file), TYRSIM_SEED: String(seed) };
-  const procs = services.map((s, i) => startServiceProcess(s, i, env, log));
+  const policy = restartPolicyOf(opts.restart);
+  const supervised = services.map((s, i) => new SupervisedService(s, i, env, log, { policy }));
   const started = wallClock();
   try {
-    const summary = await runCoordinated({ loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, jetstream: opts.jetstream !== false, ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+    const summary = await runCoordinated({
+      loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, jetstream: opts.jetstream !== false,
+      ...(opts.out !== undefined ? { outDir: opts.out } : {}),
+      ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),
+    }).catch((e: unknown) => {
+      if (e instanceof ServiceLostError) return undefined;
+      throw e;
+    });
+    if (summary === undefined) {
+      // The coordinator has said whom it waited for and since when; exit non-zero rather than hang.
+      log("tyrsim up: the run was given up: a service stayed away past the grace period (--grace)");
+      return 1;
+    }
     const wallMs = wallClock() - started;
-    await stopServices(procs);
+    for (const s of supervised) s.stop();
+    await stopServices(supervised.map((s) => s.process));
     process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallMs) + `  services:     ${services.length} processes, ${summary.rounds} coordination rounds\n` + (opts.jetstream !== false ? `  jetstream:    ${nats.url}/${summary.run}\n` : ""));
     return summary.actorFailures > 0 ? 1 : 0;
   } finally {
-    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+    for (const s of supervised) {
+      s.stop();
+      if (s.process.child.exitCode === null) s.process.child.kill("SIGTERM");
+    }
     await nats.server?.dispose();
   }
 }
@@ -53,7 +76,18 @@ export async function coordinateCommand(file: string, opts: UpOptions): Promise<
   const natsUrl = opts.nats ?? "nats://127.0.0.1:4222";
   const services = (opts.services ?? composeServices().map((s) => s.name).join(",")).split(",").filter((s) => s.length > 0);
   const started = wallClock();
-  const summary = await runCoordinated({ loaded, natsUrl, services, log, jetstream: opts.jetstream !== false, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.out !== undefined ? { outDir: opts.out } : {}) });
+  const summary = await runCoordinated({
+    loaded, natsUrl, services, log, jetstream: opts.jetstream !== false,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.out !== undefined ? { outDir: opts.out } : {}),
+    ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),
+  });
   process.stdout.write(opts.json === true ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary, wallClock() - started));
   return summary.actorFailures > 0 ? 1 : 0;
+}
+
+/** The `--restart` policy, checked. */
+function restartPolicyOf(value: string | undefined): RestartPolicy {
+  if (value === undefined || value === "on-failure" || value === "no") return value ?? "on-failure";
+  throw new Error(`--restart must be on-failure or no, got '${value}'`);
 }

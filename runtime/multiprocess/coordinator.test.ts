@@ -36,7 +36,7 @@ describe("the coordinator on a fleet", () => {
   it("reproduces the embedded log with every GPU's actors in services of their own", async () => {
     // given the fleet scenario cut down to 3 GPUs, one service per actor kind and GPU
     const registry = createCatalogue();
-    const text = readFileSync("scenarios/fleet.yaml", "utf8").replace("gpus: 16", "gpus: 3");
+    const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, "gpus: 3");
     const loaded = { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
     const seed = 5;
     const run = runIdOf(loaded.scenario, seed);

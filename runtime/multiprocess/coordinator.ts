@@ -8,6 +8,7 @@ import { atLevel, levelOf, minLevel, type Level } from "../../shared/runtime/lev
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
 import type { OrderKey } from "../../shared/time/scheduler.ts";
 import type { LevelReply, LevelRequest } from "./protocol.ts";
+import { RuntimeFaults } from "./runtimeFaults.ts";
 
 /** A service as the coordinator sees it: what its actors listen to, its next timer, and how to ask it to handle a level. */
 export interface RemoteService {
@@ -24,6 +25,20 @@ export interface CoordinatorOptions {
   readonly services: readonly RemoteService[];
   /** Called with every delivered event (mirroring on NATS, counting, progress). */
   readonly onDelivered?: (e: Envelope) => void;
+  /**
+   * Carry out a `service-died` fault: kill the service's process and resolve once its successor
+   * has re-joined with its actors rebuilt. Without it (in-process services) the fault is rejected.
+   */
+  readonly restartService?: (service: string) => Promise<void>;
+}
+
+/**
+ * Where a (re-)joining service's actors must be brought to before it answers requests: every
+ * logged event before `beforeSeq` replayed, and its timers fired through level `through`.
+ */
+export interface ResumePoint {
+  readonly beforeSeq: number;
+  readonly through: Level | null;
 }
 
 /**
@@ -40,11 +55,29 @@ export class Coordinator {
   private seq = 0;
   private now = 0;
   private started = false;
+  /** The level being handled: the seq of its first event (or undefined between levels). */
+  private openLevelSeq: number | undefined;
+  private lastLevel: Level | null = null;
+  private readonly faults: RuntimeFaults;
   /** Level exchanges done (a measure of coordination cost). */
   rounds = 0;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.queue = new EventQueue(opts.run);
+    this.faults = new RuntimeFaults(opts.run, opts.restartService !== undefined ? opts.services.map((s) => s.name) : undefined);
+  }
+
+  /** Virtual time now. */
+  get nowNs(): number {
+    return this.now;
+  }
+
+  /**
+   * Where a service joining now must resume: after every completed level. Events of a level under
+   * way are not included — the service gets that level in a (resent) request.
+   */
+  resumePoint(): ResumePoint {
+    return { beforeSeq: this.openLevelSeq ?? this.seq, through: this.lastLevel };
   }
 
   /** Events delivered so far. */
@@ -102,7 +135,14 @@ export class Coordinator {
     if (level === undefined || level.timeNs > untilNs) return false;
     this.now = level.timeNs;
     this.started = true;
-    const events = this.queue.popLevel(level).map((d) => this.deliver(d));
+    this.openLevelSeq = this.seq;
+    let drafts = this.queue.popLevel(level);
+    if (this.faults.active) {
+      const routed = this.faults.route(drafts);
+      drafts = routed.deliver;
+      for (const d of routed.later) this.queue.push(d, this.now);
+    }
+    const events = drafts.map((d) => this.deliver(d));
     const batches = new Map<RemoteService, Envelope[]>();
     for (const e of events) {
       for (const s of this.servicesFor(e.subject)) {
@@ -121,7 +161,15 @@ export class Coordinator {
       }),
     );
     for (const drafts of replies) for (const d of drafts) this.queue.push(d as Draft, this.now);
+    for (const d of this.faults.observe(events)) this.queue.push(d, this.now);
     this.queue.delivered(events);
+    this.lastLevel = level;
+    this.openLevelSeq = undefined;
+    // A service killed by a fault dies now, after its share of this level; time waits for its return.
+    for (const death of this.faults.takeDeaths()) {
+      await this.opts.restartService?.(death.service);
+      this.queue.push(this.faults.restarted(death, level, this.seq), this.now);
+    }
     return true;
   }
 

@@ -1,5 +1,4 @@
 import { connectNatsTransport, type NatsTransport } from "../../shared/bus/natsTransport.ts";
-import { RequestTimeoutError } from "../../shared/bus/transport.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { LoadedScenario } from "../../shared/scenario/loadScenario.ts";
@@ -11,9 +10,14 @@ import { MessageRejected, SYS_ERROR_PATH } from "../../shared/events/systemEvent
 import { INJECT_PATH, watchOutsideInputs } from "../../shared/runtime/outsideInputs.ts";
 import { INPUT_SOURCES } from "../../shared/runtime/simulation.ts";
 import { queueSteps, runIdOf } from "../embeddedRun.ts";
-import { Coordinator, type RemoteService } from "./coordinator.ts";
+import { Coordinator, type RemoteService, type ResumePoint } from "./coordinator.ts";
+import { DEFAULT_GRACE_MS, ServiceWatch } from "./natsServiceWatch.ts";
 import { checkOwnership } from "./partition.ts";
-import { ctlSubjects, HelloSchema, LevelReplySchema, type Hello, type LevelRequest } from "./protocol.ts";
+import { ctlSubjects, HelloSchema, LevelReplySchema, ServiceHealthSchema, type Hello, type LevelRequest } from "./protocol.ts";
+import { logPermissionViolations } from "./permissionLog.ts";
+import { credentialsFor } from "./natsPermissions.ts";
+import { RunStatusBoard } from "./runStatus.ts";
+import { subjectOf } from "../../shared/events/subjects.ts";
 
 const decoder = new TextDecoder();
 const text = (d: unknown): string => (typeof d === "string" ? d : decoder.decode(d as Uint8Array));
@@ -28,12 +32,16 @@ export interface NatsCoordinatorOptions {
   readonly expect: readonly string[];
   /** How long a service may take to answer one level before the coordinator says it is waiting for it. */
   readonly levelTimeoutMs?: number;
+  /** How long a service may stay silent (or away after a kill) before the run is given up with `ServiceLostError` (default 30 s). */
+  readonly graceMs?: number;
+  /** The run's log is in JetStream, so a restarted service can rebuild from it (default true). */
+  readonly jetstreamLog?: boolean;
   readonly onDelivered?: (e: Envelope) => void;
   readonly log?: (line: string) => void;
 }
 
 /** Wait until every expected service said Hello; the deployment must host every actor of the world exactly once. */
-async function gatherServices(transport: NatsTransport, opts: NatsCoordinatorOptions, run: string, log: (l: string) => void): Promise<Hello[]> {
+async function gatherServices(transport: NatsTransport, opts: NatsCoordinatorOptions, run: string, log: (l: string) => void, board?: RunStatusBoard): Promise<Hello[]> {
   const subjects = ctlSubjects(run);
   const hellos = new Map<string, Hello>();
   const world = buildWorld(opts.loaded.scenario, loadGpuModel(opts.loaded.scenario.model));
@@ -47,6 +55,7 @@ async function gatherServices(transport: NatsTransport, opts: NatsCoordinatorOpt
       const parsed = HelloSchema.safeParse(JSON.parse(text(m.data)));
       if (!parsed.success) return m.respond(JSON.stringify({ ok: false, reason: `bad hello: ${parsed.error.issues[0]?.message ?? "invalid"}` }));
       hellos.set(parsed.data.service, parsed.data);
+      board?.joinedBy(parsed.data.service);
       m.respond(JSON.stringify({ ok: true }));
       const missing = opts.expect.filter((s) => !hellos.has(s));
       log(`coordinator: ${parsed.data.service} joined${missing.length > 0 ? `; waiting for ${missing.join(", ")}` : ""}`);
@@ -73,34 +82,60 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const run = runIdOf(opts.loaded.scenario, opts.seed);
   const subjects = ctlSubjects(run);
-  const transport = await connectNatsTransport({ servers: opts.natsUrl, name: "tyrsim-coordinator" });
-  const hellos = await gatherServices(transport, opts, run, log);
-  const timeoutMs = opts.levelTimeoutMs ?? 5000;
+  const transport = await connectNatsTransport({ servers: opts.natsUrl, name: "tyrsim-coordinator", ...credentialsFor("coordinator") });
+  logPermissionViolations(transport, "coordinator", log);
+  // `tyrsim status`: services' health and the run's progress, reported every second on ctl.status.
+  const board = new RunStatusBoard(run, opts.expect, Date.now());
+  const healthSub = transport.subscribe(subjects.health).subscribe((m) => {
+    const h = ServiceHealthSchema.safeParse(JSON.parse(text(m.data)));
+    if (h.success) board.healthOf(h.data.service, h.data.state, Date.now());
+  });
+  const reportStatus = () => transport.publish(subjects.status, JSON.stringify(board.report(Date.now())));
+  const statusTimer = setInterval(reportStatus, 1000);
+  const hellos = await gatherServices(transport, opts, run, log, board).catch((e: unknown) => {
+    clearInterval(statusTimer);
+    throw e;
+  });
+  board.running();
+  // From now on a known service may re-join (a restarted process) and is told where to resume.
+  let resumePoint = (): ResumePoint => ({ beforeSeq: 0, through: null });
+  const watch = new ServiceWatch(transport, run, hellos.map((h) => h.service), () => resumePoint(), opts.jetstreamLog === false ? "none" : "jetstream", log, opts.graceMs);
+  const timeoutMs = Math.min(opts.levelTimeoutMs ?? 5000, opts.graceMs ?? DEFAULT_GRACE_MS);
   const services: RemoteService[] = hellos.map((h) => ({
     name: h.service,
     patterns: h.patterns,
     nextTimer: h.nextTimer,
     async exchange(req: LevelRequest) {
+      const wait = watch.waitFor(h.service, req.level.timeNs);
       for (let attempt = 1; ; attempt++) {
         try {
+          board.waiting(h.service, Date.now());
           const reply = await transport.request(subjects.service(h.service), JSON.stringify(req), { timeoutMs });
+          board.waiting(h.service, undefined);
           return LevelReplySchema.parse(JSON.parse(text(reply.data)));
         } catch (e) {
-          log(`coordinator: time stopped at ${req.level.timeNs} ns: waiting for service ${h.service} (attempt ${attempt}: ${e instanceof RequestTimeoutError ? "no answer" : (e as Error).message})`);
+          // Reported every few seconds; ServiceLostError (ending the run) past the grace period.
+          wait.failed(e);
           await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
         }
       }
     },
   }));
-  const coordinator = new Coordinator({
+  const injectSubject = subjectOf(run, INJECT_PATH);
+  const coordinator: Coordinator = new Coordinator({
     run,
     sink: opts.sink,
     services,
     onDelivered: (e) => {
-      transport.publish(e.subject, JSON.stringify(e));
+      board.delivered(e.timeNs);
+      // Mirrored for live observers, except inputs on the inject subject: only the injector may
+      // publish there (deploy/nats/tyrsim.conf); they are in the log and their effects are mirrored.
+      if (e.subject !== injectSubject) transport.publish(e.subject, JSON.stringify(e));
       opts.onDelivered?.(e);
     },
+    restartService: (service): Promise<void> => watch.killAndAwaitReturn(service, coordinator.nowNs),
   });
+  resumePoint = () => coordinator.resumePoint();
   queueSteps(coordinator, opts.loaded.scenario);
   // Faults (any input) published on tyrsim.<run>.fault.inject reach the run at its next instant.
   const inputs = watchOutsideInputs(
@@ -110,8 +145,22 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     (input) => coordinator.outsideInput(INPUT_SOURCES.injector, input.type, input.path ?? INJECT_PATH, input.payload, input.atNs ?? 0),
     (r) => coordinator.outsideInput(INPUT_SOURCES.injector, MessageRejected.type, SYS_ERROR_PATH, { ...r }),
   );
-  const outcome = await coordinator.run(opts.loaded.scenario.duration);
+  const outcome = await coordinator.run(opts.loaded.scenario.duration).catch(async (e: unknown) => {
+    // A service lost for good: say so at the end too, and let the services go.
+    log(`coordinator: ${(e as Error).message}`);
+    clearInterval(statusTimer);
+    watch.close();
+    transport.publish(subjects.end, JSON.stringify({ events: coordinator.eventCount }));
+    await transport.flush().catch(() => {});
+    await transport.close();
+    throw e;
+  });
+  watch.close();
   inputs.unsubscribe();
+  clearInterval(statusTimer);
+  healthSub.unsubscribe();
+  board.finished();
+  reportStatus();
   transport.publish(subjects.end, JSON.stringify({ events: outcome.events }));
   await transport.flush();
   await transport.close();

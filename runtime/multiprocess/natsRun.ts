@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Envelope } from "../../shared/events/envelope.ts";
 import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
 import { openJetStreamLogSink } from "../../shared/log/jetstreamSink.ts";
 import { TeeSink } from "../../shared/log/teeSink.ts";
@@ -18,6 +19,10 @@ export interface CoordinatedRunOptions {
   readonly log?: (line: string) => void;
   /** Also write the log to JetStream (stream TYRSIM_LOG, subject tyrsimlog.<run>), replacing an earlier record of the run. */
   readonly jetstream?: boolean;
+  /** How long a silent or killed service may stay away before the run is given up (ServiceLostError). */
+  readonly graceMs?: number;
+  /** Called with every delivered event (tests: act at a chosen point of the run). */
+  readonly onDelivered?: (e: Envelope) => void;
 }
 
 /**
@@ -43,8 +48,17 @@ export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSu
     seed,
     sink,
     expect: opts.services,
-    onDelivered: (e) => stats.add(e),
+    onDelivered: (e) => {
+      stats.add(e);
+      opts.onDelivered?.(e);
+    },
+    jetstreamLog: opts.jetstream === true,
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     ...(opts.log !== undefined ? { log: opts.log } : {}),
+  }).catch(async (e: unknown) => {
+    // The run was given up (a service lost for good): keep what was logged, then report.
+    await sink.close().catch(() => {});
+    throw e;
   });
   await sink.close();
   const summary = stats.summary({ run, scenario, seed, runtime: "multi-process", outcome, digest: file.digest.hex(), log: logPath });

@@ -3,8 +3,10 @@ import { createCatalogue } from "../../services/catalogue.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { buildServiceHost } from "./inProcessServices.ts";
 import { SERVICE_KINDS, type ServiceKind } from "./partition.ts";
-import { ctlSubjects, LevelRequestSchema, WelcomeSchema, type Hello } from "./protocol.ts";
+import { ctlSubjects, LevelRequestSchema, WelcomeSchema, type Hello, type Welcome } from "./protocol.ts";
+import { rebuildFromJetStream } from "./natsRebuild.ts";
 import { levelHandler } from "./serviceHostLink.ts";
+import { logPermissionViolations } from "./permissionLog.ts";
 
 /** How a service process is told what to be: environment variables, as compose and `tyrsim up` set them. */
 export interface ServiceProcessConfig {
@@ -44,7 +46,9 @@ export function serviceConfigFromEnv(kind: ServiceKind, env: NodeJS.ProcessEnv =
 /**
  * A service process: its actors (the very code of the embedded runtime) in an actor host, level
  * requests answered over NATS, Hello repeated until the coordinator welcomes it, health on the
- * control subject, and a clean exit at the run's end or on SIGTERM.
+ * control subject, and a clean exit at the run's end or on SIGTERM. SIGTERM drains: health goes
+ * to `draining`, the level requests already received are answered (the level under way is
+ * finished, never dropped), the replies are flushed to the server, and the process exits 0.
  */
 export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<void> {
   const loaded = loadScenarioFile(cfg.scenarioPath, createCatalogue());
@@ -53,27 +57,43 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
   const { host, owned, shadows } = buildServiceHost(run, cfg.seed, loaded.scenario, cfg.kind, gpus);
   const subjects = ctlSubjects(run);
   const transport = await connectNatsTransport({ servers: cfg.natsUrl, name: `tyrsim-${cfg.name}` });
+  logPermissionViolations(transport, cfg.name, log);
   const handle = levelHandler(host);
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
+  // Requests wait (in arrival order) until the actors are where the coordinator expects them: at
+  // once on a fresh start, after the rebuild from the log for a restarted process.
+  let rebuilt: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (rebuilt = resolve));
   transport.subscribe(subjects.service(cfg.name)).subscribe((m) => {
-    try {
-      const req = LevelRequestSchema.parse(JSON.parse(typeof m.data === "string" ? m.data : decoder.decode(m.data as Uint8Array)));
-      m.respond(JSON.stringify(handle(req)));
-    } catch (e) {
-      log(`${cfg.name}: bad level request: ${(e as Error).message}`);
-    }
+    void ready.then(() => {
+      try {
+        const req = LevelRequestSchema.parse(JSON.parse(typeof m.data === "string" ? m.data : decoder.decode(m.data as Uint8Array)));
+        m.respond(JSON.stringify(handle(req)));
+      } catch (e) {
+        log(`${cfg.name}: bad level request: ${(e as Error).message}`);
+      }
+    });
   });
   transport.subscribe(subjects.end).subscribe(() => finished());
+  // A service-died fault: die at once, as a crash would (the supervisor restarts the process).
+  transport.subscribe(subjects.kill(cfg.name)).subscribe(() => {
+    log(`${cfg.name}: killed by a service-died fault`);
+    process.kill(process.pid, "SIGKILL");
+  });
+  let draining = false;
   process.once("SIGTERM", () => {
+    draining = true;
+    log(`${cfg.name}: SIGTERM: draining (finishing the level under way, then exiting)`);
     transport.publish(subjects.health, JSON.stringify({ service: cfg.name, state: "draining" }));
     finished();
   });
   const hello: Hello = { service: cfg.name, actors: owned, shadows, patterns: [...host.subscribedPatterns()], nextTimer: host.nextTimerKey() ?? null };
+  let welcome: Welcome;
   for (;;) {
     try {
       const reply = await transport.request(subjects.hello, JSON.stringify(hello), { timeoutMs: 1000 });
-      const welcome = WelcomeSchema.parse(JSON.parse(typeof reply.data === "string" ? reply.data : decoder.decode(reply.data as Uint8Array)));
+      welcome = WelcomeSchema.parse(JSON.parse(typeof reply.data === "string" ? reply.data : decoder.decode(reply.data as Uint8Array)));
       if (!welcome.ok) throw new Error(`coordinator refused ${cfg.name}: ${welcome.reason ?? "no reason given"}`);
       break;
     } catch (e) {
@@ -81,9 +101,22 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  const resume = welcome.resume;
+  if (resume !== undefined && (resume.beforeSeq > 0 || resume.through !== null)) {
+    // A run under way: this process replaces one that died. Rebuild its actors from the log first.
+    if (welcome.log === "none") throw new Error(`cannot rebuild ${cfg.name}: the run writes no JetStream log (started with --no-jetstream)`);
+    log(`${cfg.name}: re-joining a run under way: rebuilding from the log's first ${resume.beforeSeq} events`);
+    const r = await rebuildFromJetStream(cfg.natsUrl, run, host, owned, resume);
+    if (r.divergence !== undefined) throw new Error(`rebuild of ${cfg.name} diverged at ${r.divergence.id}: log ${r.divergence.expected}, rebuilt ${r.divergence.actual}`);
+    log(`${cfg.name}: rebuilt from ${r.events} events`);
+  }
+  rebuilt();
   transport.publish(subjects.health, JSON.stringify({ service: cfg.name, state: "ready" }));
   log(`${cfg.name}: ready with ${owned.join(", ")}${shadows.length > 0 ? ` (shadowing ${shadows.join(", ")})` : ""}`);
   await done;
+  // NATS drain: stop taking requests, run the callbacks of those already received (their replies
+  // go out), flush, close. Only then are the actors let go.
+  if (!transport.connection.isClosed()) await transport.connection.drain();
   host.close();
-  await transport.close();
+  if (draining) log(`${cfg.name}: drained`);
 }

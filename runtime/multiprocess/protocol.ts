@@ -10,12 +10,16 @@ import { EnvelopeSchema } from "../../shared/events/envelope.ts";
  *   coordinator → `tyrsim.<run>.ctl.svc.<name>`   LevelRequest   (request; reply: LevelReply)
  *   coordinator → `tyrsim.<run>.ctl.end`          RunFinished    (publish)
  *   service → `tyrsim.<run>.ctl.health`           ServiceHealth  (publish)
+ *   coordinator → `tyrsim.<run>.ctl.status`       RunStatus      (publish, every second; for `tyrsim status`)
+ *   coordinator → `tyrsim.<run>.ctl.kill.<name>`  (empty)        (publish: a service-died fault; the process kills itself)
  */
 export const ctlSubjects = (run: string) => ({
   hello: `tyrsim.${run}.ctl.hello`,
   service: (name: string) => `tyrsim.${run}.ctl.svc.${name}`,
   end: `tyrsim.${run}.ctl.end`,
   health: `tyrsim.${run}.ctl.health`,
+  status: `tyrsim.${run}.ctl.status`,
+  kill: (name: string) => `tyrsim.${run}.ctl.kill.${name}`,
 });
 
 const OrderKeySchema = z.object({
@@ -45,14 +49,28 @@ export const HelloSchema = z.object({
 /** A Hello message. */
 export type Hello = z.infer<typeof HelloSchema>;
 
-/** The coordinator's answer to Hello. */
-export const WelcomeSchema = z.object({ ok: z.boolean(), reason: z.string().optional() });
+const LevelSchema = z.object({ timeNs: z.number().int().nonnegative(), depth: z.number().int().nonnegative() });
+
+/**
+ * The coordinator's answer to Hello. A service joining a run under way (a restarted process)
+ * gets where to resume: it replays the log's events before `beforeSeq` into its fresh actors and
+ * fires their timers through level `through`, reading the log from JetStream (`log`), before it
+ * answers any request.
+ */
+export const WelcomeSchema = z.object({
+  ok: z.boolean(),
+  reason: z.string().optional(),
+  resume: z.object({ beforeSeq: z.number().int().nonnegative(), through: LevelSchema.nullable() }).optional(),
+  log: z.enum(["jetstream", "none"]).optional(),
+});
+/** A Welcome message. */
+export type Welcome = z.infer<typeof WelcomeSchema>;
 
 /** Handle one level: its events (seq assigned, canonical order) and where to stop firing timers. */
 export const LevelRequestSchema = z.object({
   /** Exchange number: a service answers a repeated round (a retried request) from its cache, never twice. */
   round: z.number().int().nonnegative(),
-  level: z.object({ timeNs: z.number().int().nonnegative(), depth: z.number().int().nonnegative() }),
+  level: LevelSchema,
   events: z.array(EnvelopeSchema),
   stopBefore: OrderKeySchema.nullable(),
 });
@@ -72,3 +90,32 @@ export const ServiceHealthSchema = z.object({ service: z.string(), state: z.enum
 
 /** The run is over; services may exit. */
 export const RunFinishedSchema = z.object({ events: z.number().int().nonnegative() });
+
+/** How the coordinator sees one service: its last health, or `silent` (no health yet, or a level request unanswered for a second). */
+export const ServiceStatusSchema = z.object({
+  service: z.string(),
+  state: z.enum(["ready", "draining", "silent"]),
+  /** Wall-clock time (Unix ms) since which the service has been in that state. */
+  sinceMs: z.number(),
+});
+
+/**
+ * The coordinator's periodic report on a live run (wall-clock facts about the deployment, never
+ * logged: the log stays deterministic). Read by `tyrsim status`.
+ */
+export const RunStatusSchema = z.object({
+  run: z.string(),
+  /** `gathering` until every expected service said Hello; `finished` once, at the end. */
+  phase: z.enum(["gathering", "running", "finished"]),
+  virtualTimeNs: z.number().int().nonnegative(),
+  eventsLogged: z.number().int().nonnegative(),
+  /** Events logged per wall-clock second over the last report period. */
+  eventsPerSecond: z.number().nonnegative(),
+  /** Services the coordinator waits for: a Hello while gathering, a level reply while running. */
+  waitingFor: z.array(z.string()),
+  services: z.array(ServiceStatusSchema),
+  /** Wall-clock time (Unix ms) of this report. */
+  atMs: z.number(),
+});
+/** A RunStatus message. */
+export type RunStatus = z.infer<typeof RunStatusSchema>;

@@ -33,7 +33,6 @@ const POWER = [
   "ClockEnableRequested", "ClockDisableRequested", "RegulatorEnableRequested", "RegulatorDisableRequested", "PowerOnRequested",
   "PowerOffRequested", "FrequencyChangeRequested", "GpuSoftResetCompleted",
 ];
-const MULTI_PROCESS = "needs fault hooks in the multi-process runtime (runtime/multiprocess), not built yet; the embedded runtime has no processes or transport to break";
 
 /** Every kind, in catalogue order. */
 export const FAULT_CATALOGUE: Readonly<Record<FaultKind, FaultKindInfo>> = {
@@ -93,19 +92,19 @@ export const FAULT_CATALOGUE: Readonly<Record<FaultKind, FaultKindInfo>> = {
     effects: ["MemoryPressureApplied", "GemLimitLowered", "GemPurged", "GemSwappedOut", "GemShrinkerWaiting", "FenceDeadlockDetected"],
   },
   "service-died": {
-    kind: "service-died", applier: "runtime", triggers: [], status: "pending", pending: MULTI_PROCESS,
-    summary: "A service process dies and restarts, rebuilding its actors from the log.",
-    effects: [],
+    kind: "service-died", applier: "runtime", triggers: [], status: "implemented",
+    summary: "The named service process is killed at this instant (multi-process runtime only; the embedded runtime rejects it); it restarts, rebuilds its actors from the run's log and re-joins while virtual time waits, so the rest of the log is unchanged.",
+    effects: ["ServiceRestarted"],
   },
   "message-loss": {
-    kind: "message-loss", applier: "runtime", triggers: [], status: "pending", pending: MULTI_PROCESS,
-    summary: "Messages on a subject are dropped by the transport.",
-    effects: [],
+    kind: "message-loss", applier: "runtime", triggers: [], status: "implemented",
+    summary: "The runtime's routing drops the next `count` actor events on the subject: they are never delivered (both runtimes, deterministically).",
+    effects: ["MessageDropped"],
   },
   "message-delay": {
-    kind: "message-delay", applier: "runtime", triggers: [], status: "pending", pending: MULTI_PROCESS,
-    summary: "Messages on a subject arrive late by a virtual delay.",
-    effects: [],
+    kind: "message-delay", applier: "runtime", triggers: [], status: "implemented",
+    summary: "The runtime's routing postpones the next `count` actor events on the subject by `delayNs` of virtual time (both runtimes, deterministically).",
+    effects: ["MessageDelayed", "(the event, delayNs later)"],
   },
 };
 

@@ -74,24 +74,29 @@ export const MemoryPressureFault = z.strictObject({
   bytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe("bytes of system RAM taken away"),
 });
 
-/** A service process of a multi-process run dies (and restarts from the log). Pending. */
+/**
+ * A service process of a multi-process run dies at this instant (the runtime kills it); it is
+ * restarted and rebuilds its actors from the run's log, virtual time waiting for it. The embedded
+ * runtime, with no processes, rejects it.
+ */
 export const ServiceDiedFault = z.strictObject({
   kind: z.literal("service-died"),
   service: z.string().min(1).describe("service name as in docker-compose.yml (regs, mmu, firmware, …)"),
 });
 
-/** Messages on a subject are lost (multi-process transport). Pending. */
+/** The next `count` actor events on a subject are lost by the runtime's routing (never delivered, `MessageDropped`). */
 export const MessageLossFault = z.strictObject({
   kind: z.literal("message-loss"),
   subject: z.string().min(1).describe("subject pattern inside the run, NATS wildcards allowed"),
   count: z.number().int().min(1).default(1).describe("messages dropped"),
 });
 
-/** Messages on a subject are delayed (multi-process transport). Pending. */
+/** The next `count` actor events on a subject arrive late by a virtual delay (`MessageDelayed`, then the event). */
 export const MessageDelayFault = z.strictObject({
   kind: z.literal("message-delay"),
   subject: z.string().min(1).describe("subject pattern inside the run, NATS wildcards allowed"),
   delayNs: z.number().int().positive().describe("virtual delay added, ns"),
+  count: z.number().int().min(1).default(1).describe("messages delayed"),
 });
 
 /** Every fault kind's schema, in catalogue order. */

@@ -35,6 +35,18 @@ export interface NatsTransportOptions {
   readonly reconnectTimeWaitMs?: number;
   /** Timeout of one connection attempt, ms (default 5000). */
   readonly connectTimeoutMs?: number;
+  /** User and password on a server with authorization (default: `natsEnvCredentials()`). */
+  readonly user?: string;
+  readonly pass?: string;
+}
+
+/**
+ * Credentials from TYRSIM_NATS_USER / TYRSIM_NATS_PASS, or none (an open server): how every tyrsim
+ * process and command logs in to a server with per-user subject permissions (deploy/nats/).
+ */
+export function natsEnvCredentials(env: NodeJS.ProcessEnv = process.env): { user?: string; pass?: string } {
+  const user = env["TYRSIM_NATS_USER"];
+  return user !== undefined && user !== "" ? { user, pass: env["TYRSIM_NATS_PASS"] ?? "" } : {};
 }
 
 /** The first connection to NATS failed; says which servers were tried and how to get one. */
@@ -183,6 +195,7 @@ export async function connectNatsTransport(opts: NatsTransportOptions): Promise<
       reconnectJitter: 50,
       waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
       timeout: opts.connectTimeoutMs ?? 5_000,
+      ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? "" } : natsEnvCredentials()),
     });
     return new NatsTransport(nc);
   } catch (e) {

@@ -68,7 +68,7 @@ describe("JetStream log", () => {
     sink.writeHeader(headerOf(run));
     for (const e of events) sink.append(e);
     await sink.close();
-    expect(sink.stats()).toEqual({ stored: 10_001, duplicates: 0, failed: 0 });
+    expect(sink.stats()).toEqual({ stored: 10_001, duplicates: 0, failed: 0, retries: 0 });
 
     const source = await openJetStreamLogSource(server.url, run);
     expect(source.header).toEqual(headerOf(run));
@@ -83,7 +83,7 @@ describe("JetStream log", () => {
       sink.writeHeader(headerOf(run));
       for (const e of events) sink.append(e);
       await sink.close();
-      expect(sink.stats()).toEqual(attempt === 0 ? { stored: 51, duplicates: 0, failed: 0 } : { stored: 0, duplicates: 51, failed: 0 });
+      expect(sink.stats()).toEqual(attempt === 0 ? { stored: 51, duplicates: 0, failed: 0, retries: 0 } : { stored: 0, duplicates: 51, failed: 0, retries: 0 });
     }
     expect(await readAll(await openJetStreamLogSource(nc, run))).toEqual(events.map(eventLine));
     expect(nc.isClosed()).toBe(false);
@@ -102,7 +102,7 @@ describe("JetStream log", () => {
     for (const e of eventsOf(run, 7)) again.append(e);
     await again.close();
     // then the stream holds exactly the new record
-    expect(again.stats()).toEqual({ stored: 8, duplicates: 0, failed: 0 });
+    expect(again.stats()).toEqual({ stored: 8, duplicates: 0, failed: 0, retries: 0 });
     expect(await readAll(await openJetStreamLogSource(nc, run))).toEqual(eventsOf(run, 7).map(eventLine));
   });
 

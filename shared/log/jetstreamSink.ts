@@ -6,6 +6,10 @@ import { ensureLogStream, KIND_HEADER, LOG_STREAM, logSubjectOf, LogRecordKind, 
 
 /** Publishes awaiting their ack at once; enough to keep the pipe full, few enough to bound memory. */
 const DEFAULT_MAX_IN_FLIGHT = 256;
+/** How long a failed publish is retried (same msgID) before it counts as failed: a NATS restart takes seconds. */
+const DEFAULT_RETRY_FOR_MS = 60_000;
+/** Pause before the first retry of a publish; doubled up to 2 s. */
+const FIRST_RETRY_PAUSE_MS = 100;
 
 /** Some log messages were not acknowledged by JetStream; the log of this run is incomplete. */
 export class JetStreamLogPublishError extends Error {
@@ -24,17 +28,21 @@ export class JetStreamLogUsageError extends Error {
   }
 }
 
-/** Counts of a sink's acknowledged publishes; `duplicates` were already stored (same msgID). */
+/** Counts of a sink's acknowledged publishes; `duplicates` were already stored (same msgID); `retries` made after failures. */
 export interface JetStreamSinkStats {
   readonly stored: number;
   readonly duplicates: number;
   readonly failed: number;
+  readonly retries: number;
 }
 
 interface Pending {
   readonly msgId: string;
   readonly kind: LogRecordKind;
   readonly data: string;
+  /** Wall-clock ms of the first failure (the I/O shell's clock, never the simulation's). */
+  failingSince?: number;
+  pauseMs?: number;
 }
 
 /**
@@ -42,7 +50,10 @@ interface Pending {
  * first (`Tyrsim-Kind: header`, msgID `<run>:header`), then each event's JSON line
  * (`Tyrsim-Kind: event`, msgID `<run>:<seq>`). The msgIDs make a retried run idempotent within the
  * stream's duplicate window. `append` never waits: records are queued and published in order with
- * a bounded number of unacknowledged publishes; `close` waits for every ack.
+ * a bounded number of unacknowledged publishes; `close` waits for every ack. A publish that fails
+ * (the server restarting, JetStream not yet back) is retried with the same msgID for up to
+ * `retryForMs`, so a NATS restart neither loses nor duplicates a record; a retried record may be
+ * stored after later ones, and readers put events back in `seq` order (`jetstreamSource.ts`).
  */
 export class JetStreamLogSink implements LogSink {
   private readonly js: JetStreamClient;
@@ -53,7 +64,7 @@ export class JetStreamLogSink implements LogSink {
   private headerWritten = false;
   private closed = false;
   private firstError: { msgId: string; cause: unknown } | undefined;
-  private counts = { stored: 0, duplicates: 0, failed: 0 };
+  private counts = { stored: 0, duplicates: 0, failed: 0, retries: 0 };
   private idle: (() => void) | undefined;
 
   /** Prefer `openJetStreamLogSink`, which also creates and verifies the stream. */
@@ -63,6 +74,7 @@ export class JetStreamLogSink implements LogSink {
     private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
     /** Writing attempt of this run (see `openJetStreamLogSink`'s `replace`); part of every msgID. */
     private readonly attempt?: string,
+    private readonly retryForMs = DEFAULT_RETRY_FOR_MS,
   ) {
     this.js = jetstream(conn.nc);
     this.subject = logSubjectOf(run, "publish");
@@ -111,21 +123,39 @@ export class JetStreamLogSink implements LogSink {
     while (this.inFlight < this.maxInFlight && this.head < this.queue.length) {
       const p = this.queue[this.head++] as Pending;
       this.inFlight++;
-      const h = headers();
-      h.set(KIND_HEADER, p.kind);
-      this.js.publish(this.subject, p.data, { msgID: p.msgId, headers: h }).then(
-        (ack) => (ack.duplicate ? this.counts.duplicates++ : this.counts.stored++),
-        (cause: unknown) => {
-          this.counts.failed++;
-          this.firstError ??= { msgId: p.msgId, cause };
-        },
-      ).finally(() => this.settled());
+      this.publish(p);
     }
     // Drop the published prefix now and then so a long run does not keep every line in memory.
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
+  }
+
+  /** Publish one record; on failure retry it (same msgID, growing pauses) until `retryForMs` has passed. */
+  private publish(p: Pending): void {
+    const h = headers();
+    h.set(KIND_HEADER, p.kind);
+    this.js.publish(this.subject, p.data, { msgID: p.msgId, headers: h }).then(
+      (ack) => {
+        if (ack.duplicate) this.counts.duplicates++;
+        else this.counts.stored++;
+        this.settled();
+      },
+      (cause: unknown) => {
+        const now = Date.now();
+        p.failingSince ??= now;
+        if (now - p.failingSince < this.retryForMs) {
+          this.counts.retries++;
+          const pause = (p.pauseMs = Math.min(2000, (p.pauseMs ?? FIRST_RETRY_PAUSE_MS / 2) * 2));
+          setTimeout(() => this.publish(p), pause);
+          return;
+        }
+        this.counts.failed++;
+        this.firstError ??= { msgId: p.msgId, cause };
+        this.settled();
+      },
+    );
   }
 
   private settled(): void {
@@ -155,6 +185,8 @@ export async function openJetStreamLogSink(
   run: string,
   opts: {
     readonly maxInFlight?: number;
+    /** How long a failed publish is retried with its msgID (default 60 s). */
+    readonly retryForMs?: number;
     /**
      * Replace an earlier record of the same run (a scenario and seed run again): the run's subject
      * is purged first, and msgIDs carry this attempt token so the stream's duplicate window — which
@@ -168,7 +200,7 @@ export async function openJetStreamLogSink(
   try {
     await ensureLogStream(conn.jsm);
     if (opts.replace !== undefined) await conn.jsm.streams.purge(LOG_STREAM, { filter: subject });
-    return new JetStreamLogSink(conn, run, opts.maxInFlight, opts.replace?.attempt);
+    return new JetStreamLogSink(conn, run, opts.maxInFlight, opts.replace?.attempt, opts.retryForMs);
   } catch (e) {
     await conn.release();
     throw e;

@@ -69,16 +69,34 @@ export class JetStreamLogSource implements LogSource {
     private readonly lastSeq: number,
   ) {}
 
+  /**
+   * The run's events in log order. A publish retried across a server restart can be stored after
+   * later ones, and a retry the server had already stored comes back as a duplicate; events are
+   * therefore put back in their log order (`seq`) and duplicates skipped. A gap left at the end is
+   * reported as corruption.
+   */
   async *events(): AsyncIterable<Envelope> {
     if (this.done) return;
     this.done = true;
+    const ahead = new Map<number, Envelope>();
+    let expected = 0;
     try {
       for (let seq = this.headerSeq; seq < this.lastSeq; ) {
         const next = await this.iterator.next();
         if (next.done === true) throw new JetStreamLogCorruptError(this.run, seq, "(stream)", `ended before seq ${this.lastSeq}`);
         seq = next.value.seq;
-        yield parseRecord(this.run, next.value, LogRecordKind.Event, EnvelopeSchema);
+        const e = parseRecord(this.run, next.value, LogRecordKind.Event, EnvelopeSchema);
+        if (e.seq === expected) {
+          yield e;
+          expected++;
+          for (let held = ahead.get(expected); held !== undefined; held = ahead.get(expected)) {
+            ahead.delete(expected);
+            yield held;
+            expected++;
+          }
+        } else if (e.seq > expected) ahead.set(e.seq, e);
       }
+      if (ahead.size > 0) throw new JetStreamLogCorruptError(this.run, this.lastSeq, "seq", `event ${expected} is missing (${ahead.size} later event(s) stored)`);
     } finally {
       await stopReading(this.messages, this.iterator);
     }

@@ -10,7 +10,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { InvalidSubjectError } from "../bus/transport.ts";
-import { NatsConnectError } from "../bus/natsTransport.ts";
+import { NatsConnectError, natsEnvCredentials } from "../bus/natsTransport.ts";
 import { isValidSubject } from "../events/subjects.ts";
 
 /** The one JetStream stream holding every run's log. */
@@ -100,7 +100,7 @@ export async function openLogConnection(target: NatsConnection | string, name: s
   let nc: NatsConnection;
   if (typeof target === "string") {
     try {
-      nc = await connect({ servers: target, name, waitOnFirstConnect: false, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      nc = await connect({ servers: target, name, waitOnFirstConnect: false, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsEnvCredentials() });
     } catch (e) {
       throw new NatsConnectError([target], { cause: e });
     }

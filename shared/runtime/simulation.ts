@@ -35,6 +35,15 @@ export interface SimulationOptions {
   readonly external?: Transport;
   /** Listen on `tyrsim.<run>.fault.inject` for outside inputs (live runs); off for replays. */
   readonly acceptInputs?: boolean;
+  /** Faults the runtime applies itself (message loss/delay, service deaths): `runtime/multiprocess/runtimeFaults.ts`. */
+  readonly routing?: LevelRouting;
+}
+
+/** A hook between the queue and delivery: drafts held back or added (`later`), and records for delivered fault inputs. */
+export interface LevelRouting {
+  readonly active: boolean;
+  route(drafts: Draft[]): { readonly deliver: Draft[]; readonly later: readonly Draft[] };
+  observe(delivered: readonly Envelope[]): readonly Draft[];
 }
 
 /** How a call to `run` ended. */
@@ -194,7 +203,12 @@ export class Simulation {
     if (level === undefined || level.timeNs > untilNs) return false;
     this.now = level.timeNs;
     this.started = true;
-    const drafts = this.queue.popLevel(level);
+    let drafts = this.queue.popLevel(level);
+    if (this.opts.routing?.active === true) {
+      const routed = this.opts.routing.route(drafts);
+      drafts = routed.deliver;
+      for (const d of routed.later) this.queue.push(d, this.now);
+    }
     const delivered: Envelope[] = [];
     let stopBefore: OrderKey | undefined;
     for (let i = 0; i < drafts.length; i++) {
@@ -207,6 +221,7 @@ export class Simulation {
       delivered.push(this.deliver(d));
     }
     for (const p of this.host.runLevel(level, delivered, stopBefore)) this.queue.push(p, this.now);
+    if (this.opts.routing !== undefined) for (const p of this.opts.routing.observe(delivered)) this.queue.push(p, this.now);
     this.queue.delivered(delivered);
     return true;
   }
