@@ -1,83 +1,17 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
 import { MemoryTransport } from "../shared/bus/memoryTransport.ts";
-import { NoRespondersError, type Transport } from "../shared/bus/transport.ts";
-import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
+import { NoRespondersError } from "../shared/bus/transport.ts";
 import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
-import { parseScenario } from "../shared/scenario/loadScenario.ts";
 import { clientSubject, ClientReplySchema } from "../runtime/clients/clientProtocol.ts";
-import { runEmbedded, runIdOf, setUpSimulation } from "../runtime/embeddedRun.ts";
+import { runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { createCatalogue } from "../services/catalogue.ts";
-import { encode, wordsToBytes } from "../services/firmware/index.ts";
-import { asAsyncChannel, embeddedChannel, type AsyncDrmChannel } from "../services/workload/drmChannel.ts";
-import { openDeviceAsync } from "../services/workload/drmClient.ts";
-import { transportDrmChannel } from "../services/workload/transportDrmChannel.ts";
-import { bindArgs, groupArgs, mapOp, queueSubmit, submitArgs, SYNC } from "./support/drmDevice.ts";
-
-// A device that only probes: user space comes from a client outside the scenario.
-const SCENARIO = `name: client-api
-description: a bare device for remote clients
-duration: 200ms
-steps:
-  - { at: 10us, type: DeviceBindRequested, path: drv0.bind, payload: {} }
-`;
-const loaded = () => ({ file: "client-api.yaml", text: SCENARIO, scenario: parseScenario(SCENARIO, "client-api.yaml", createCatalogue()) });
-
-const STREAM_VA = 0x10_0000;
-const TARGET_VA = 0x20_0000;
-
-/** An IGT-style session written once against the non-blocking API: store 0xdeadbeef from the GPU, read it back. */
-async function deadbeefSession(ch: AsyncDrmChannel): Promise<number[]> {
-  await ch.advance(5_000_000); // the probe boots the firmware meanwhile
-  const f = await openDeviceAsync(ch);
-  const vm = (await f.ioctl("VM_CREATE")).out.id as number;
-  const stream = (await f.ioctl("BO_CREATE", { size: 4096 })).out.handle as number;
-  const target = (await f.ioctl("BO_CREATE", { size: 4096 })).out.handle as number;
-  expect((await f.ioctl("VM_BIND", bindArgs(vm, [mapOp(stream, STREAM_VA, 4096), mapOp(target, TARGET_VA, 4096)]))).ret).toBe(0);
-  const words = [encode.move32(0, 0xdeadbeef), encode.move48(2, TARGET_VA), encode.storeMultiple(0, 2, 0b1)];
-  await (await f.mmap(stream)).write(0, wordsToBytes(words));
-  const group = await f.ioctl("GROUP_CREATE", groupArgs(vm));
-  expect(group.ret).toBe(0);
-  const out = await f.syncobjCreate();
-  const submit = await f.ioctl("GROUP_SUBMIT", submitArgs(group.out.group_handle as number, [queueSubmit(0, STREAM_VA, words.length * 8, [{ flags: SYNC.SIGNAL, handle: out }])]));
-  expect(submit.ret).toBe(0);
-  expect((await f.syncobjWait([out], { timeoutNs: 100_000_000 })).ret).toBe(0);
-  const bytes = [...(await (await f.mmap(target)).read(0, 4))];
-  expect(await f.close()).toBe(0);
-  return bytes;
-}
-
-/** The same session in-process, on the embedded runtime: its log's events. */
-async function embeddedSession(seed: number, scenarioFile: string): Promise<{ events: string[]; bytes: number[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "tyrsim-client-embedded-"));
-  const sink = new JsonlLogSink(join(dir, "events.jsonl"));
-  const l = { ...loaded(), file: scenarioFile };
-  const sim = setUpSimulation({ loaded: l, seed, sink });
-  const bytes = await deadbeefSession(asAsyncChannel(embeddedChannel(sim, "app")));
-  sim.run({ untilNs: l.scenario.duration });
-  await sim.close();
-  return { events: eventLines(join(dir, "events.jsonl")), bytes };
-}
-
-/** A log's event lines (the header line dropped). */
-const eventLines = (path: string): string[] => readFileSync(path, "utf8").trim().split("\n").slice(1);
-
-/** Attach a client, retrying while the run is not listening yet. */
-async function attach(transport: Transport, run: string, client: string) {
-  for (let i = 0; ; i++) {
-    try {
-      return await transportDrmChannel(transport, run, client);
-    } catch (e) {
-      if (!(e instanceof NoRespondersError) || i > 200) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { attachClient as attach, CLIENT_SCENARIO as SCENARIO, deadbeefSession, embeddedSession, eventLines, loadedClientScenario as loaded } from "./support/clientSession.ts";
 
 let nats: NatsServerHandle;
 beforeAll(async () => {

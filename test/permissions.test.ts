@@ -115,6 +115,27 @@ describe("the NATS deployment's users and subject permissions", () => {
     await auditor.close();
   });
 
+  it("let the client user reach a run's client subject, and nothing else: no fault, no control subject, no event", async () => {
+    // given the coordinator listening for clients, as `tyrsim up --clients` does
+    const coordinator = await login("coordinator");
+    const heard: string[] = [];
+    coordinator.subscribe("tyrsim.perm-3.ctl.client").subscribe((m) => heard.push(m.subject));
+    await coordinator.flush();
+    // when the client user sends on the client subject and tries three others
+    const client = await login("client");
+    const refusals = logPermissionViolations(client, "client", () => {});
+    client.publish("tyrsim.perm-3.ctl.client", "{}");
+    for (const subject of ["tyrsim.perm-3.fault.inject", "tyrsim.perm-3.ctl.hello", "tyrsim.perm-3.drv0.ioctl"]) client.publish(subject, "{}");
+    await client.flush();
+    await settle();
+    // then only the client request arrives, and the three others are refused and logged
+    expect(heard).toEqual(["tyrsim.perm-3.ctl.client"]);
+    expect(refusals).toHaveLength(3);
+    expect(server.log()).toContain(`Publish Violation - User "client", Subject "tyrsim.perm-3.fault.inject"`);
+    await client.close();
+    await coordinator.close();
+  });
+
   it("are enough for a whole `tyrsim up` run with every process logged in as itself, where the injector's fault takes effect and the auditor reads the JetStream log", async () => {
     // given a short power-cycle scenario (a few thousand events) and a seed no other test uses
     const dir = mkdtempSync(join(tmpdir(), "tyrsim-perm-up-"));

@@ -8,6 +8,7 @@ import { SupervisedService, type RestartPolicy } from "../../runtime/multiproces
 import { ServiceLostError } from "../../runtime/multiprocess/natsServiceWatch.ts";
 import { formatSummary } from "./runCommand.ts";
 import { wallClock } from "../wallClock.ts";
+import { runIdOf } from "../../runtime/embeddedRun.ts";
 
 /** Options of `tyrsim up` and `tyrsim coordinate`. */
 export interface UpOptions {
@@ -24,9 +25,18 @@ export interface UpOptions {
   readonly restart?: string;
   /** Seconds a service may stay silent or dead before the run is given up (exit 1). */
   readonly grace?: number;
+  /** Serve remote user-space clients over NATS, holding virtual time until one attaches and while any is attached. */
+  readonly clients?: boolean;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
+
+/** With `--clients`: say where clients attach, and report them as they come and go (as `tyrsim run --clients` does). */
+function clientsOption(opts: UpOptions, run: string): { clients?: { onClient: (c: string, op: string) => void } } {
+  if (opts.clients !== true) return {};
+  log(`waiting for clients on tyrsim.${run}.ctl.client (virtual time holds until one attaches)`);
+  return { clients: { onClient: (c, op) => log(`client ${c}: ${op}ed`) } };
+}
 
 /**
  * `tyrsim up <scenario>`: the multi-process run on this machine — a NATS server (given, found on
@@ -45,6 +55,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   try {
     const summary = await runCoordinated({
       loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, jetstream: opts.jetstream !== false,
+      ...clientsOption(opts, runIdOf(loaded.scenario, seed)),
       ...(opts.out !== undefined ? { outDir: opts.out } : {}),
       ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),
     }).catch((e: unknown) => {
@@ -78,6 +89,7 @@ export async function coordinateCommand(file: string, opts: UpOptions): Promise<
   const started = wallClock();
   const summary = await runCoordinated({
     loaded, natsUrl, services, log, jetstream: opts.jetstream !== false,
+    ...clientsOption(opts, runIdOf(loaded.scenario, opts.seed ?? loaded.scenario.seed)),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.out !== undefined ? { outDir: opts.out } : {}),
     ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),

@@ -59,6 +59,7 @@ export class Coordinator {
   private openLevelSeq: number | undefined;
   private lastLevel: Level | null = null;
   private readonly faults: RuntimeFaults;
+  private readonly watchers = new Set<(e: Envelope) => void>();
   /** Level exchanges done (a measure of coordination cost). */
   rounds = 0;
 
@@ -104,9 +105,35 @@ export class Coordinator {
     this.queue.onDelivered(id, fn);
   }
 
-  /** Run to `untilNs`, then deliver `RunEnded` and what it triggers in that instant. */
-  async run(untilNs: number): Promise<RunOutcome> {
-    while (await this.step(untilNs));
+  /**
+   * Call `fn` with every event delivered from now on (a client's answer, see
+   * `runtime/clients/coordinatorClients.ts`); returns the function that stops it.
+   */
+  watchDelivered(fn: (e: Envelope) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  /**
+   * Deliver levels until `done()` holds or nothing is left at or before `untilNs`; resolves to
+   * `done()`. Never ends the run (no `RunEnded`): the client API plays requests with it, as
+   * `Simulation.runUntil` does on the embedded runtime.
+   */
+  async runUntil(done: () => boolean, untilNs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    while (!done() && (await this.step(untilNs)));
+    return done();
+  }
+
+  /**
+   * Run to `untilNs`, then deliver `RunEnded` and what it triggers in that instant. `beforeLevel`,
+   * when given, is awaited before each level (not those of `RunEnded`'s instant): remote clients
+   * hold virtual time there and play their requests (`runtime/clients/`).
+   */
+  async run(untilNs: number, beforeLevel?: () => Promise<void>): Promise<RunOutcome> {
+    for (;;) {
+      if (beforeLevel !== undefined) await beforeLevel();
+      if (!(await this.step(untilNs))) break;
+    }
     const idle = this.queue.size === 0 && this.opts.services.every((s) => s.nextTimer === null);
     const endTimeNs = Math.max(untilNs, this.now);
     this.now = endTimeNs;
@@ -177,6 +204,7 @@ export class Coordinator {
     const e = makeEnvelope({ ...d, run: this.opts.run, seq: this.seq++ });
     this.opts.sink.append(e);
     this.opts.onDelivered?.(e);
+    for (const w of this.watchers) w(e);
     return e;
   }
 }

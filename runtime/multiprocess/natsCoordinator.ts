@@ -18,6 +18,8 @@ import { logPermissionViolations } from "./permissionLog.ts";
 import { credentialsFor } from "./natsPermissions.ts";
 import { RunStatusBoard } from "./runStatus.ts";
 import { subjectOf } from "../../shared/events/subjects.ts";
+import { CoordinatorClients } from "../clients/coordinatorClients.ts";
+import type { ClientServerOptions } from "../clients/clientServer.ts";
 
 const decoder = new TextDecoder();
 const text = (d: unknown): string => (typeof d === "string" ? d : decoder.decode(d as Uint8Array));
@@ -38,6 +40,8 @@ export interface NatsCoordinatorOptions {
   readonly jetstreamLog?: boolean;
   readonly onDelivered?: (e: Envelope) => void;
   readonly log?: (line: string) => void;
+  /** Serve remote user-space clients on `tyrsim.<run>.ctl.client`, holding virtual time while they are attached (`runtime/clients/`). */
+  readonly clients?: ClientServerOptions;
 }
 
 /** Wait until every expected service said Hello; the deployment must host every actor of the world exactly once. */
@@ -145,9 +149,12 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     (input) => coordinator.outsideInput(INPUT_SOURCES.injector, input.type, input.path ?? INJECT_PATH, input.payload, input.atNs ?? 0),
     (r) => coordinator.outsideInput(INPUT_SOURCES.injector, MessageRejected.type, SYS_ERROR_PATH, { ...r }),
   );
-  const outcome = await coordinator.run(opts.loaded.scenario.duration).catch(async (e: unknown) => {
+  const clients =
+    opts.clients !== undefined ? new CoordinatorClients(coordinator, run, hellos.flatMap((h) => h.actors), transport, createCatalogue(), opts.loaded.scenario.duration, opts.clients) : undefined;
+  const outcome = await coordinator.run(opts.loaded.scenario.duration, clients?.beforeLevel).catch(async (e: unknown) => {
     // A service lost for good: say so at the end too, and let the services go.
     log(`coordinator: ${(e as Error).message}`);
+    await clients?.close();
     clearInterval(statusTimer);
     watch.close();
     transport.publish(subjects.end, JSON.stringify({ events: coordinator.eventCount }));
@@ -155,6 +162,7 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     await transport.close();
     throw e;
   });
+  await clients?.close();
   watch.close();
   inputs.unsubscribe();
   clearInterval(statusTimer);

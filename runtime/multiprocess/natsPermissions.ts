@@ -27,6 +27,9 @@ export interface NatsUserPermissions {
 /** The subject of outside inputs of any run: only the injector user may publish on it. */
 export const INJECT_SUBJECTS = "tyrsim.*.fault.inject";
 
+/** The client-API subject of any run (`runtime/clients/clientProtocol.ts`): only the client user sends on it, the coordinator answers. */
+export const CLIENT_SUBJECTS = "tyrsim.*.ctl.client";
+
 /**
  * JetStream API subjects that only read the log stream: stream info, message get, ordered
  * (ephemeral) consumers and their pulls. No create/update/purge/delete of the stream, no publish
@@ -85,15 +88,22 @@ export function natsUsers(services: readonly string[]): NatsUserPermissions[] {
       // Every event subject (the mirror), its control subjects, the log; never an input or a service's subject.
       publish: {
         allow: ["tyrsim.>", `${LOG_SUBJECT_ROOT}.>`, "$JS.API.>", "_INBOX.>"],
-        deny: [INJECT_SUBJECTS, ...controlSubjects((r) => r.publisher === "service", "*")],
+        deny: [INJECT_SUBJECTS, CLIENT_SUBJECTS, ...controlSubjects((r) => r.publisher === "service", "*")],
       },
-      subscribe: { allow: [...controlSubjects((r) => r.subscriber === "coordinator", "*"), INJECT_SUBJECTS, "_INBOX.>"] },
+      subscribe: { allow: [...controlSubjects((r) => r.subscriber === "coordinator", "*"), INJECT_SUBJECTS, CLIENT_SUBJECTS, "_INBOX.>"] },
       allowResponses: true,
     },
     {
       user: "injector",
       role: "outside inputs (tyrsim inject, any fault client); may watch the run",
       publish: { allow: [INJECT_SUBJECTS] },
+      subscribe: { allow: ["tyrsim.>", "_INBOX.>"] },
+      allowResponses: false,
+    },
+    {
+      user: "client",
+      role: "user-space clients of a run served with --clients (the client API over NATS); may watch the run",
+      publish: { allow: [CLIENT_SUBJECTS] },
       subscribe: { allow: ["tyrsim.>", "_INBOX.>"] },
       allowResponses: false,
     },

@@ -8,6 +8,7 @@ import type { LoadedScenario } from "../../shared/scenario/loadScenario.ts";
 import { headerOf, runIdOf } from "../embeddedRun.ts";
 import { RunStats, type RunSummary } from "../runStats.ts";
 import { runNatsCoordinator } from "./natsCoordinator.ts";
+import type { ClientServerOptions } from "../clients/clientServer.ts";
 
 /** Options of a coordinated (multi-process) run. */
 export interface CoordinatedRunOptions {
@@ -23,6 +24,8 @@ export interface CoordinatedRunOptions {
   readonly graceMs?: number;
   /** Called with every delivered event (tests: act at a chosen point of the run). */
   readonly onDelivered?: (e: Envelope) => void;
+  /** Serve remote user-space clients, holding virtual time while they are attached (`--clients`). */
+  readonly clients?: ClientServerOptions;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSu
     jetstreamLog: opts.jetstream === true,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     ...(opts.log !== undefined ? { log: opts.log } : {}),
+    ...(opts.clients !== undefined ? { clients: opts.clients } : {}),
   }).catch(async (e: unknown) => {
     // The run was given up (a service lost for good): keep what was logged, then report.
     await sink.close().catch(() => {});
