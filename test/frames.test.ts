@@ -194,7 +194,7 @@ describe("the scenario's workload block", () => {
   it("fills in the defaults of a frames client", () => {
     const s = parse("  - { name: game, frames: 3 }")();
     expect(s.workload).toEqual([{
-      name: "game", gpu: 0, kind: "frames", frames: 3, fps: 60, startAt: 0, priority: "medium", vertices: 60_000, vertexJitter: 0.1,
+      name: "game", gpu: 0, kind: "frames", frames: 3, fps: 60, startAt: 0, priority: "medium", capSysNice: false, vertices: 60_000, vertexJitter: 0.1,
       width: 1280, height: 720, framesInFlight: 2, waitTimeout: 1_000_000_000,
     }]);
   });
