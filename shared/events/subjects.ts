@@ -9,6 +9,8 @@
 /** Root token of every tyrsim subject. */
 export const SUBJECT_ROOT = "tyrsim";
 
+const ROOT_PREFIX = `${SUBJECT_ROOT}.`;
+
 const TOKEN = /^[^\s.*>]+$/;
 
 /** Full subject for a path inside a run: `subjectOf("r1", "gpu0.mmu.fault")` → `tyrsim.r1.gpu0.mmu.fault`. */
@@ -18,9 +20,10 @@ export function subjectOf(run: string, path: string): string {
 
 /** The path of a full subject within its run, or undefined when the subject is not a tyrsim one. */
 export function pathOf(subject: string): string | undefined {
-  const parts = subject.split(".");
-  if (parts.length < 3 || parts[0] !== SUBJECT_ROOT) return undefined;
-  return parts.slice(2).join(".");
+  // Called for every delivered event by some actors: index arithmetic, no split/join.
+  if (!subject.startsWith(ROOT_PREFIX)) return undefined;
+  const afterRun = subject.indexOf(".", ROOT_PREFIX.length);
+  return afterRun < 0 ? undefined : subject.slice(afterRun + 1);
 }
 
 /** True for a publishable subject: non-empty tokens, no wildcards, no white space. */

@@ -39,6 +39,7 @@ export class ActorHost {
   private readonly entries: { readonly actor: HostedActor; readonly patterns: readonly string[]; readonly shadow: boolean }[] = [];
   /** Subject → the actors (in hosting order) whose patterns match it; the hot path of delivery. */
   private readonly routes = new Map<string, { readonly actor: HostedActor; readonly shadow: boolean }[]>();
+  private readonly subjects = new Map<string, string>();
   private closed = false;
   private readonly failureCounters = new Map<string, number>();
   private out: Draft[] = [];
@@ -48,6 +49,16 @@ export class ActorHost {
   constructor(private readonly opts: ActorHostOptions) {
     this.prng = createPrng(opts.seed);
     this.bus = new EventBus(new MemoryTransport(), opts.registry, { run: opts.run, service: "runtime", trustInProcessObjects: true, publishRejections: false });
+  }
+
+  /** Full subject of a path, built once per path (actors publish on a handful of paths, over and over). */
+  private subjectFor(path: string): string {
+    let subject = this.subjects.get(path);
+    if (subject === undefined) {
+      subject = subjectOf(this.opts.run, path);
+      this.subjects.set(path, subject);
+    }
+    return subject;
   }
 
   /** Current virtual time as the actors see it. */
@@ -64,8 +75,8 @@ export class ActorHost {
       enqueueEvent: (d) => {
         if (!shadow) this.out.push(d);
       },
-      enqueueTimer: (key, fire, live) => this.timers.schedule({ ...key, fire, live }),
-      subject: (path) => subjectOf(this.opts.run, path),
+      enqueueTimer: (key, fire, live) => this.timers.schedule({ timeNs: key.timeNs, depth: key.depth, source: key.source, n: key.n, fire, live }),
+      subject: (path) => this.subjectFor(path),
       // A timer handler that threw: a reaction at the level being handled.
       reportFailure: (a, cause, error) => {
         if (!shadow) this.failure(a, cause, this.depth, error);

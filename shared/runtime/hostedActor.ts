@@ -30,7 +30,9 @@ export class HostedActor implements ActorContext, TimerBase {
   readonly run: string;
   readonly behaviour: ActorBehaviour;
   private counter = 0;
-  private cause: { id: string | null; depth: number } = { id: null, depth: -1 };
+  /** The event being handled (or the event that armed the running timer) and its causal depth. */
+  private causeId: string | null = null;
+  private causeDepth = -1;
   private lastSeq = -1;
   private readonly states = new Subject<{ readonly timeNs: number; readonly cause: string | null; readonly state: unknown }>();
 
@@ -58,7 +60,7 @@ export class HostedActor implements ActorContext, TimerBase {
   }
 
   private emitState(): void {
-    if (this.states.observed) this.states.next({ timeNs: this.host.nowNs(), cause: this.cause.id, state: this.behaviour.snapshot() });
+    if (this.states.observed) this.states.next({ timeNs: this.host.nowNs(), cause: this.causeId, state: this.behaviour.snapshot() });
   }
 
   publish<D extends EventDef>(def: D, path: string, payload: PayloadOf<D>, opts?: PublishOptions): string {
@@ -68,12 +70,12 @@ export class HostedActor implements ActorContext, TimerBase {
     this.host.enqueueEvent({
       id,
       timeNs: this.host.nowNs() + delay,
-      depth: delay === 0 ? this.cause.depth + 1 : 0,
+      depth: delay === 0 ? this.causeDepth + 1 : 0,
       source: this.name,
       n,
       subject: this.host.subject(path),
       type: def.type,
-      cause: this.cause.id,
+      cause: this.causeId,
       payload,
     });
     return id;
@@ -90,18 +92,28 @@ export class HostedActor implements ActorContext, TimerBase {
    * depth within an instant — what lets a coordinator deliver an instant level by level.
    */
   enqueue(timer: HrTimer, expiresNs: number, generation: number): void {
-    const armedBy = this.cause.id;
-    const depth = expiresNs > this.host.nowNs() ? 0 : this.cause.depth + 1;
-    this.host.enqueueTimer({ timeNs: expiresNs, depth, source: this.name, n: this.counter++ }, () => {
-      this.withCause(armedBy, depth, () => {
-        try {
-          timer.expire(generation);
-        } catch (e) {
-          this.host.reportFailure(this.name, timer.name, describeError(e));
-        }
-        this.emitState();
-      });
-    }, () => timer.isQueued(generation));
+    const armedBy = this.causeId;
+    const depth = expiresNs > this.host.nowNs() ? 0 : this.causeDepth + 1;
+    this.host.enqueueTimer({ timeNs: expiresNs, depth, source: this.name, n: this.counter++ }, () => this.fire(timer, generation, armedBy, depth), () => timer.isQueued(generation));
+  }
+
+  /** Fire a queued expiry with the cause that armed it. */
+  private fire(timer: HrTimer, generation: number, armedBy: string | null, depth: number): void {
+    const savedId = this.causeId;
+    const savedDepth = this.causeDepth;
+    this.causeId = armedBy;
+    this.causeDepth = depth;
+    try {
+      try {
+        timer.expire(generation);
+      } catch (e) {
+        this.host.reportFailure(this.name, timer.name, describeError(e));
+      }
+      this.emitState();
+    } finally {
+      this.causeId = savedId;
+      this.causeDepth = savedDepth;
+    }
   }
 
   /**
@@ -112,25 +124,23 @@ export class HostedActor implements ActorContext, TimerBase {
     if (event.seq <= this.lastSeq) return undefined;
     this.lastSeq = event.seq;
     let failure: string | undefined;
-    this.withCause(event.id, event.depth, () => {
+    // The cause is saved and restored in place (no closure or object per event: the hot path).
+    const savedId = this.causeId;
+    const savedDepth = this.causeDepth;
+    this.causeId = event.id;
+    this.causeDepth = event.depth;
+    try {
       try {
         this.behaviour.handle(event);
       } catch (e) {
         failure = describeError(e);
       }
       this.emitState();
-    });
-    return failure;
-  }
-
-  private withCause(id: string | null, depth: number, fn: () => void): void {
-    const saved = this.cause;
-    this.cause = { id, depth };
-    try {
-      fn();
     } finally {
-      this.cause = saved;
+      this.causeId = savedId;
+      this.causeDepth = savedDepth;
     }
+    return failure;
   }
 }
 
