@@ -1,6 +1,7 @@
 import type { Envelope } from "../shared/events/envelope.ts";
 import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
 import { LogDigest } from "../shared/log/digest.ts";
+import { streamLinesContaining } from "../shared/log/lineReader.ts";
 import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
 import { parseScenario } from "../shared/scenario/loadScenario.ts";
@@ -36,20 +37,26 @@ export interface ReplayOptions {
   readonly onProgress?: (timeNs: number, events: number) => void;
 }
 
+/** The start of a canonical line of an input the replay re-creates itself (scenario steps, `RunEnded`). */
+const RECREATED_INPUT = new RegExp(`^\\{"id":"(${INPUT_SOURCES.scenario}|${INPUT_SOURCES.runtime}):\\d+"`);
+
 /**
  * Inputs that came from outside the simulation — injections, and requests of remote user-space
  * clients (`runtime/clients/`) — which replay must feed again: the events without a cause whose
  * source is neither a hosted actor nor the scenario or the runtime (both of which the replay
- * re-creates itself).
+ * re-creates itself). Found by a byte search for the canonical `"cause":null` every input carries,
+ * so the other lines are never decoded; each candidate is parsed and checked.
  */
 function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelope[] {
-  const reader = new JsonlLogReader(path, false);
   const inputs: Envelope[] = [];
-  for (const e of reader) {
-    if (e.cause !== null || e.source === INPUT_SOURCES.scenario || e.source === INPUT_SOURCES.runtime || hosted.has(e.source)) continue;
-    inputs.push(e);
+  for (const line of streamLinesContaining(path, `"cause":null`)) {
+    // The scenario's and the runtime's own inputs (most candidates) are told by their id, unparsed.
+    if (RECREATED_INPUT.test(line)) continue;
+    const e = JSON.parse(line) as Partial<Envelope>;
+    if (e.cause !== null || typeof e.id !== "string" || typeof e.source !== "string") continue;
+    if (e.source === INPUT_SOURCES.scenario || e.source === INPUT_SOURCES.runtime || hosted.has(e.source)) continue;
+    inputs.push(e as Envelope);
   }
-  void reader.close();
   return inputs;
 }
 
@@ -67,7 +74,8 @@ class ComparingSink implements LogSink {
   append(e: Envelope): void {
     if (this.divergence !== undefined) return;
     const actual = eventLine(e);
-    const expected = this.reader.nextLogged()?.line;
+    // The log's line is compared as text: it is never parsed.
+    const expected = this.reader.nextLine();
     if (expected !== undefined) this.digest.addLine(expected);
     if (expected !== actual) {
       this.divergence = { seq: e.seq, expected, actual };
@@ -80,8 +88,8 @@ class ComparingSink implements LogSink {
   /** After the run: a log longer than the replay is a divergence too. */
   finish(): void {
     if (this.divergence !== undefined) return;
-    const extra = this.reader.nextLogged();
-    if (extra !== undefined) this.divergence = { seq: this.compared, expected: extra.line, actual: undefined };
+    const extra = this.reader.nextLine();
+    if (extra !== undefined) this.divergence = { seq: this.compared, expected: extra, actual: undefined };
   }
 
   close(): Promise<void> {

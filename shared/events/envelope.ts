@@ -64,3 +64,35 @@ export function parseEventId(id: string): { source: string; n: number } {
   const i = id.lastIndexOf(":");
   return { source: id.slice(0, i), n: Number(id.slice(i + 1)) };
 }
+
+/** The envelope's fields in canonical order (`makeEnvelope`, and every line tyrsim writes). */
+const ENVELOPE_KEYS = ["id", "run", "seq", "timeNs", "depth", "source", "subject", "type", "cause", "payload"] as const;
+
+const isName = (v: unknown): boolean => typeof v === "string" && v.length > 0;
+const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * A fast check that `value` is an envelope exactly as tyrsim writes it: the ten fields in canonical
+ * order, nothing else, each as `EnvelopeSchema` requires. Anything it accepts, the schema accepts
+ * unchanged (so a reader may use `value` as is); anything else must go through the schema, which
+ * also names what is wrong. This is what lets a log reader validate a million lines at the speed
+ * of parsing them.
+ */
+export function isCanonicalEnvelope(value: unknown): value is Envelope {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  let i = 0;
+  for (const key in value) if (key !== ENVELOPE_KEYS[i++]) return false;
+  if (i !== ENVELOPE_KEYS.length) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    isName(e["id"]) &&
+    isName(e["run"]) &&
+    isCount(e["seq"]) &&
+    isCount(e["timeNs"]) &&
+    isCount(e["depth"]) &&
+    isName(e["source"]) &&
+    isName(e["subject"]) &&
+    isName(e["type"]) &&
+    (e["cause"] === null || typeof e["cause"] === "string")
+  );
+}

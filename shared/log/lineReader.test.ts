@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LineReader } from "./lineReader.ts";
+import { LineReader, linesContaining, streamLinesContaining } from "./lineReader.ts";
 
 /** The reader's chunk size (1 MiB): the boundary the straddling tests aim at. */
 const CHUNK = 1 << 20;
@@ -139,5 +139,35 @@ describe("LineReader", () => {
 
   it("throws at construction when the file does not exist", () => {
     expect(() => new LineReader(join(tmpdir(), "tyrsim-no-such-dir", "missing.jsonl"))).toThrow(/ENOENT/);
+  });
+});
+
+describe("streamLinesContaining", () => {
+  it("yields exactly the lines that contain the needle, whole and in file order", () => {
+    const path = fileWith('{"source":"a"}\n{"source":"injector","n":1}\nplain\n{"x":"µ","source":"injector"}\n');
+    expect(linesContaining(path, '"source":"injector"')).toEqual(['{"source":"injector","n":1}', '{"x":"µ","source":"injector"}']);
+    expect(linesContaining(path, "absent")).toEqual([]);
+  });
+
+  it("finds a match in a last line without a newline, and two matches in one line once", () => {
+    expect(linesContaining(fileWith("a\nneedle and needle"), "needle")).toEqual(["needle and needle"]);
+  });
+
+  it.each([-12, -5, -1, 0, 1, 7])("finds a line whose match straddles the chunk boundary (offset %i)", (shift) => {
+    // given a match that starts `shift` bytes from the 1 MiB boundary, inside a line that spans it
+    const line = `{"id":"x","source":"injector","pad":"${"é".repeat(10)}"}`;
+    const path = fileWith(paddedTo(CHUNK + shift - 10, line + "\nlast\n"));
+    // then it is found whole, and nothing else is
+    expect(linesContaining(path, '"source":"injector"')).toEqual([line]);
+  });
+
+  it("streams: a consumer may stop at any match", () => {
+    const path = fileWith("hit 1\nmiss\nhit 2\nhit 3\n");
+    const seen: string[] = [];
+    for (const l of streamLinesContaining(path, "hit")) {
+      seen.push(l);
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual(["hit 1", "hit 2"]);
   });
 });

@@ -54,3 +54,44 @@ export class LineReader {
     closeSync(this.fd);
   }
 }
+
+const NEWLINE = 0x0a;
+
+/**
+ * The lines of a file that contain `needle` (compared as UTF-8 bytes), found by searching the raw
+ * bytes chunk by chunk: no other line is decoded or split, so a pass over a 10-million-line log to
+ * pick out its few outside inputs costs little more than reading it. A generator: memory is one
+ * chunk and the current partial line, however many lines match.
+ */
+export function* streamLinesContaining(path: string, needle: string): Generator<string, void, undefined> {
+  const pattern = Buffer.from(needle, "utf8");
+  const fd = openSync(path, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    let carry: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, CHUNK, null);
+      const eof = n === 0;
+      const buf = eof ? carry : carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
+      let from = 0;
+      for (let hit = buf.indexOf(pattern, from); hit >= 0; hit = buf.indexOf(pattern, from)) {
+        const start = buf.lastIndexOf(NEWLINE, hit) + 1;
+        const newline = buf.indexOf(NEWLINE, hit);
+        if (newline < 0 && !eof) break;
+        const end = newline < 0 ? buf.length : newline;
+        yield buf.toString("utf8", start, end);
+        from = end + 1;
+      }
+      if (eof) return;
+      // The partial last line is copied out: the chunk is read into again.
+      carry = Buffer.from(buf.subarray(buf.lastIndexOf(NEWLINE) + 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `streamLinesContaining` collected into an array: for tests and small logs. */
+export function linesContaining(path: string, needle: string): string[] {
+  return [...streamLinesContaining(path, needle)];
+}
