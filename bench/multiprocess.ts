@@ -1,0 +1,122 @@
+// tyrsim multi-process benchmark (issue #8 item 2, B5): events/s of `tyrsim up` — services as real
+// processes over a private NATS server, the log also in JetStream — on the fleet scenario with 1, 4
+// and 16 GPUs, each as a ratio to the embedded runtime on the same scenario and seed (digests must
+// be identical, or the figure is refused), and 16 GPUs over 4 service shards against one.
+//
+//   npm run bench:mp            writes bench/results-mp.json and prints the table
+//   npm run bench:mp -- --own16 also 16 GPUs with every actor its own process (16 shards: ~150 processes)
+//
+// Only the run is timed (from the first delivered event to the end), not process start-up.
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseScenario, type LoadedScenario } from "../shared/scenario/loadScenario.ts";
+import { startNatsServer } from "../shared/process/natsServer.ts";
+import { createCatalogue } from "../services/catalogue.ts";
+import { setUpSimulation } from "../runtime/embeddedRun.ts";
+import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
+import { composeServices, shardServices } from "../runtime/multiprocess/composeServices.ts";
+import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
+import { stopServices } from "../runtime/multiprocess/natsUp.ts";
+import { SupervisedService } from "../runtime/multiprocess/supervisor.ts";
+import { formatTable, ratioOf, type BenchResult } from "./measure.ts";
+
+/** One measured deployment: the fleet's GPUs and how many processes per service kind. */
+interface Deployment {
+  readonly gpus: number;
+  readonly shards: number;
+  readonly label: string;
+}
+
+/** The fleet scenario cut to `gpus` GPUs and `cycles` power cycles each (its probe and cycles, shorter). */
+function fleetOf(gpus: number, cycles: number): { loaded: LoadedScenario; path: string } {
+  const text = readFileSync("scenarios/fleet.yaml", "utf8")
+    .replace(/^gpus: \d+$/m, `gpus: ${gpus}`)
+    .replace(/count: \d+/g, `count: ${cycles}`)
+    .replace(/^duration: \S+$/m, `duration: ${10 + Math.ceil((cycles * 200) / 1000) + 1}ms`);
+  const dir = mkdtempSync(join(tmpdir(), "tyrsim-bench-mp-"));
+  const path = join(dir, `fleet-${gpus}.yaml`);
+  writeFileSync(path, text);
+  return { loaded: { file: `fleet-${gpus}.yaml`, text, scenario: parseScenario(text, path, createCatalogue()) }, path };
+}
+
+/** The embedded runtime on the same scenario and seed, its log written as `tyrsim run` writes it; only the run is timed. */
+async function embeddedRun(loaded: LoadedScenario, seed: number): Promise<{ events: number; ms: number; digest: string }> {
+  const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl"));
+  const sim = setUpSimulation({ loaded, seed, sink });
+  const t0 = performance.now();
+  const outcome = sim.run({ untilNs: loaded.scenario.duration });
+  const ms = performance.now() - t0;
+  await sim.close();
+  return { events: outcome.events, ms, digest: sink.digest.hex() };
+}
+
+/** `tyrsim up` in this process for one deployment; the run's events, wall time of the run itself, digest and processes. */
+async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed: number, shards: number): Promise<{ events: number; ms: number; digest: string; processes: number; rounds: number }> {
+  const services = shardServices(composeServices(), shards, loaded.scenario.gpus);
+  const env = { TYRSIM_NATS_URL: natsUrl, TYRSIM_SCENARIO: path, TYRSIM_SEED: String(seed) };
+  const quiet = () => {};
+  const supervised = services.map((s, i) => new SupervisedService(s, i, env, quiet, { policy: "no" }));
+  let t0 = 0;
+  try {
+    const summary = await runCoordinated({
+      loaded, seed, natsUrl, services: services.map((s) => s.name), log: quiet, jetstream: true,
+      outDir: mkdtempSync(join(tmpdir(), "tyrsim-bench-mp-")),
+      onDelivered: (e) => {
+        if (e.seq === 0) t0 = performance.now();
+      },
+    });
+    return { events: summary.events, ms: performance.now() - t0, digest: summary.digest, processes: services.length, rounds: summary.rounds };
+  } finally {
+    for (const s of supervised) s.stop();
+    await stopServices(supervised.map((s) => s.process), 3000);
+  }
+}
+
+/**
+ * Measure every deployment: embedded first (same scenario and seed), then the multi-process run;
+ * a digest mismatch is an error, not a figure.
+ */
+export async function multiprocessBench(opts: { readonly cycles?: number; readonly own16?: boolean; readonly log?: (l: string) => void } = {}): Promise<BenchResult[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const cycles = opts.cycles ?? 40;
+  const deployments: Deployment[] = [
+    { gpus: 1, shards: 1, label: "1 GPU, every actor its own process" },
+    { gpus: 4, shards: 4, label: "4 GPUs, every actor its own process" },
+    ...(opts.own16 === true ? [{ gpus: 16, shards: 16, label: "16 GPUs, every actor its own process" }] : []),
+    { gpus: 16, shards: 1, label: "16 GPUs, one process per service kind" },
+    { gpus: 16, shards: 4, label: "16 GPUs, 4 shards per service kind" },
+  ];
+  const nats = await startNatsServer();
+  const results: BenchResult[] = [];
+  const byDeployment = new Map<string, BenchResult>();
+  try {
+    for (const d of deployments) {
+      const seed = 1;
+      const { loaded, path } = fleetOf(d.gpus, cycles);
+      const emb = await embeddedRun(loaded, seed);
+      const embMs = emb.ms;
+      const mp = await runUp(nats.url, loaded, path, seed, d.shards);
+      if (mp.digest !== emb.digest) throw new Error(`${d.label}: multi-process digest ${mp.digest} differs from the embedded run's ${emb.digest}`);
+      const embedded: BenchResult = { name: `embedded runtime, fleet ${d.gpus} GPU(s)`, value: emb.events / (embMs / 1000), unit: "events/s" };
+      const multi: BenchResult = { name: `multi-process, ${d.label}`, value: mp.events / (mp.ms / 1000), unit: "events/s", note: `${mp.processes} service processes, ${mp.events} events, ${mp.rounds} coordination rounds, digest identical` };
+      results.push(embedded, multi, ratioOf(`multi-process / embedded, ${d.label}`, multi, embedded));
+      byDeployment.set(`${d.gpus}/${d.shards}`, multi);
+      log(`bench:mp: ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
+    }
+    const one = byDeployment.get("16/1");
+    const four = byDeployment.get("16/4");
+    if (one !== undefined && four !== undefined) results.push(ratioOf("16 GPUs: 4 shards / 1 shard (B5)", four, one));
+  } finally {
+    await nats.dispose();
+  }
+  return results;
+}
+
+// Run directly (npm run bench:mp), not when bench/main.ts imports multiprocessBench.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await multiprocessBench({ own16: process.argv.includes("--own16") });
+  writeFileSync("bench/results-mp.json", JSON.stringify({ node: process.version, results }, null, 2) + "\n");
+  process.stdout.write(formatTable(results) + "\n");
+}
