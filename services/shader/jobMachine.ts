@@ -31,6 +31,8 @@ type JobEvent =
   | { type: "INJECT"; effect: "fault" | "hang" };
 
 interface JobContext {
+  readonly spec: JobSpec;
+  readonly deps: JobDeps;
   /** An injected hang arrived while translating: the job hangs once it starts. */
   hang: boolean;
   cores: number;
@@ -42,86 +44,94 @@ interface JobContext {
   startNs: number;
 }
 
+/** What a job machine is started with. */
+export interface JobInput {
+  readonly spec: JobSpec;
+  readonly deps: JobDeps;
+}
+
 /**
  * The lifecycle of one job on the shader cores: `translating` (its ranges go through the MMU),
  * then `running` on the powered cores of its mask for cycles / (cores × hz), or `hung` (never
  * completes), ending `completed` or `faulted` (MMU fault, no powered core, cores powered off
  * under it, a GPU reset, an injected fault). A frequency change while running re-times the rest
  * of the work at the new clock. An injected hang during translation takes effect when the job starts.
+ *
+ * One machine definition for every job (built once: a definition costs far more than a
+ * transition); each job's spec and the shader actor's hooks come in as `input`.
  */
-export function createJobMachine(spec: JobSpec, deps: JobDeps) {
-  const faultWith = (reason: JobFaultReason) => () => deps.faulted(reason);
-  return setup({
-    types: {} as { context: JobContext; events: JobEvent },
-    guards: {
-      translationFailed: ({ event }) => event.type === "TRANSLATED" && !event.answer.ok,
-      noPoweredCore: () => (spec.coreMask & deps.poweredCores()) === 0,
-      hangs: ({ context }) => spec.hang === true || context.hang,
-      injectsHang: ({ event }) => event.type === "INJECT" && event.effect === "hang",
+export const jobMachine = setup({
+  types: {} as { context: JobContext; events: JobEvent; input: JobInput },
+  guards: {
+    translationFailed: ({ event }) => event.type === "TRANSLATED" && !event.answer.ok,
+    noPoweredCore: ({ context }) => (context.spec.coreMask & context.deps.poweredCores()) === 0,
+    hangs: ({ context }) => context.spec.hang === true || context.hang,
+    injectsHang: ({ event }) => event.type === "INJECT" && event.effect === "hang",
+  },
+  actions: {
+    mmuFault: ({ context, event }) => {
+      if (event.type === "TRANSLATED") context.deps.faulted("mmu-fault", event.answer.fault);
     },
-    actions: {
-      mmuFault: ({ event }) => {
-        if (event.type === "TRANSLATED") deps.faulted("mmu-fault", event.answer.fault);
+    noCore: ({ context }) => context.deps.faulted("no-powered-core"),
+    powerLost: ({ context }) => context.deps.faulted("power-lost"),
+    reset: ({ context }) => context.deps.faulted("reset"),
+    injected: ({ context }) => context.deps.faulted("injected"),
+    markHang: assign({ hang: true }),
+    start: assign(({ context, event }) => {
+      const { spec, deps } = context;
+      const cores = (spec.coreMask & deps.poweredCores()) >>> 0;
+      const hz = deps.hz();
+      deps.started(cores, hz, spec.hang === true || context.hang ? undefined : runTimeNs(spec.cost.cycles, cores, hz));
+      const now = deps.nowNs();
+      const segments = event.type === "TRANSLATED" ? event.answer.segments : [];
+      return { cores, hz, segments, cyclesLeft: spec.cost.cycles, sinceNs: now, startNs: now };
+    }),
+    retime: assign(({ context, event }) => {
+      if (event.type !== "FREQUENCY") return {};
+      const now = context.deps.nowNs();
+      const done = cyclesRetired(context.cyclesLeft, context.cores, context.hz, now - context.sinceNs);
+      return { hz: event.hz, cyclesLeft: context.cyclesLeft - done, sinceNs: now };
+    }),
+    complete: ({ context }) => context.deps.completed(context.cores, context.segments, context.deps.nowNs() - context.startNs),
+  },
+  delays: {
+    RUN: ({ context }) => runTimeNs(context.cyclesLeft, context.cores, context.hz) / 1_000_000,
+  },
+}).createMachine({
+  id: "job",
+  context: ({ input }) => ({ spec: input.spec, deps: input.deps, hang: false, cores: 0, hz: 0, segments: [], cyclesLeft: input.spec.cost.cycles, sinceNs: 0, startNs: 0 }),
+  initial: "translating",
+  states: {
+    translating: {
+      on: {
+        TRANSLATED: [
+          { guard: "translationFailed", target: "faulted", actions: "mmuFault" },
+          { guard: "noPoweredCore", target: "faulted", actions: "noCore" },
+          { guard: "hangs", target: "hung", actions: "start" },
+          { target: "running", actions: "start" },
+        ],
+        RESET: { target: "faulted", actions: "reset" },
+        INJECT: [{ guard: "injectsHang", actions: "markHang" }, { target: "faulted", actions: "injected" }],
       },
-      noCore: faultWith("no-powered-core"),
-      powerLost: faultWith("power-lost"),
-      reset: faultWith("reset"),
-      injected: faultWith("injected"),
-      markHang: assign({ hang: true }),
-      start: assign(({ context, event }) => {
-        const cores = (spec.coreMask & deps.poweredCores()) >>> 0;
-        const hz = deps.hz();
-        deps.started(cores, hz, spec.hang === true || context.hang ? undefined : runTimeNs(spec.cost.cycles, cores, hz));
-        const now = deps.nowNs();
-        const segments = event.type === "TRANSLATED" ? event.answer.segments : [];
-        return { cores, hz, segments, cyclesLeft: spec.cost.cycles, sinceNs: now, startNs: now };
-      }),
-      retime: assign(({ context, event }) => {
-        if (event.type !== "FREQUENCY") return {};
-        const now = deps.nowNs();
-        const done = cyclesRetired(context.cyclesLeft, context.cores, context.hz, now - context.sinceNs);
-        return { hz: event.hz, cyclesLeft: context.cyclesLeft - done, sinceNs: now };
-      }),
-      complete: ({ context }) => deps.completed(context.cores, context.segments, deps.nowNs() - context.startNs),
     },
-    delays: {
-      RUN: ({ context }) => runTimeNs(context.cyclesLeft, context.cores, context.hz) / 1_000_000,
+    running: {
+      after: { RUN: { target: "completed", actions: "complete" } },
+      on: {
+        FREQUENCY: { target: "running", reenter: true, actions: "retime" },
+        POWER_LOST: { target: "faulted", actions: "powerLost" },
+        RESET: { target: "faulted", actions: "reset" },
+        INJECT: [{ guard: "injectsHang", target: "hung" }, { target: "faulted", actions: "injected" }],
+      },
     },
-  }).createMachine({
-    id: `job-${spec.job}`,
-    context: { hang: false, cores: 0, hz: 0, segments: [], cyclesLeft: spec.cost.cycles, sinceNs: 0, startNs: 0 },
-    initial: "translating",
-    states: {
-      translating: {
-        on: {
-          TRANSLATED: [
-            { guard: "translationFailed", target: "faulted", actions: "mmuFault" },
-            { guard: "noPoweredCore", target: "faulted", actions: "noCore" },
-            { guard: "hangs", target: "hung", actions: "start" },
-            { target: "running", actions: "start" },
-          ],
-          RESET: { target: "faulted", actions: "reset" },
-          INJECT: [{ guard: "injectsHang", actions: "markHang" }, { target: "faulted", actions: "injected" }],
-        },
+    hung: {
+      on: {
+        POWER_LOST: { target: "faulted", actions: "powerLost" },
+        RESET: { target: "faulted", actions: "reset" },
+        INJECT: [{ guard: "injectsHang" }, { target: "faulted", actions: "injected" }],
       },
-      running: {
-        after: { RUN: { target: "completed", actions: "complete" } },
-        on: {
-          FREQUENCY: { target: "running", reenter: true, actions: "retime" },
-          POWER_LOST: { target: "faulted", actions: "powerLost" },
-          RESET: { target: "faulted", actions: "reset" },
-          INJECT: [{ guard: "injectsHang", target: "hung" }, { target: "faulted", actions: "injected" }],
-        },
-      },
-      hung: {
-        on: {
-          POWER_LOST: { target: "faulted", actions: "powerLost" },
-          RESET: { target: "faulted", actions: "reset" },
-          INJECT: [{ guard: "injectsHang" }, { target: "faulted", actions: "injected" }],
-        },
-      },
-      completed: { type: "final" },
-      faulted: { type: "final" },
     },
-  });
-}
+    completed: { type: "final" },
+    faulted: { type: "final" },
+  },
+});
+

@@ -14,7 +14,7 @@ import { FrequencyChanged, PowerDomainChanged, PowerTransitionStarted } from "..
 import { powerPaths } from "../power/powerService.ts";
 import { GpuSoftResetCompleted } from "../regs/regsEvents.ts";
 import { regsPaths } from "../regs/regsPaths.ts";
-import { createJobMachine, type JobDeps, type JobSpec } from "./jobMachine.ts";
+import { jobMachine, type JobDeps, type JobSpec } from "./jobMachine.ts";
 import { jobOutputWrites } from "./jobOutputs.ts";
 import { runTimeNs } from "./jobTiming.ts";
 import { createShaderFaults } from "./shaderFaults.ts";
@@ -32,7 +32,7 @@ export interface ShaderConfig {
   readonly initialHz: number;
 }
 
-type JobActor = Actor<ReturnType<typeof createJobMachine>>;
+type JobActor = Actor<typeof jobMachine>;
 
 /**
  * The shader cores of one GPU as an actor (`gpu<N>.shader`). A dispatched job has its ranges
@@ -127,7 +127,7 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
         if (jobs.has(dispatched.job)) return void ctx.publish(JobFaulted, paths.job, { job: dispatched.job, as: dispatched.as, reason: "duplicate-job" });
         const { spec, faultHalfway: halfway } = faults.atDispatch(dispatched);
         if (halfway) faultHalfway.add(spec.job);
-        const machine = startHostedMachine(ctx, createJobMachine(spec, jobDeps(spec)), { id: `${ctx.name}.job.${spec.job}` });
+        const machine = startHostedMachine(ctx, jobMachine, { id: `${ctx.name}.job.${spec.job}`, input: { spec, deps: jobDeps(spec) } });
         jobs.set(spec.job, machine);
         const writes = (spec.writes ?? []).map((w) => ({ va: w.va, size: Buffer.byteLength(w.data, "base64"), access: "write" as const }));
         ctx.publish(TranslationRequested, mmu.translate, { requester: ctx.name, job: spec.job, as: spec.as, ranges: [...spec.ranges, ...writes.filter((w) => w.size > 0)] });
