@@ -2,24 +2,18 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
 import { MemoryTransport } from "../shared/bus/memoryTransport.ts";
 import { NoRespondersError } from "../shared/bus/transport.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { clientSubject, ClientReplySchema } from "../runtime/clients/clientProtocol.ts";
 import { runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { attachClient as attach, CLIENT_SCENARIO as SCENARIO, deadbeefSession, embeddedSession, eventLines, loadedClientScenario as loaded } from "./support/clientSession.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 describe("the client API over NATS", () => {
   it("runs a session from another process against `tyrsim run --clients` and writes the log the same session writes in-process", async () => {
@@ -29,12 +23,12 @@ describe("the client API over NATS", () => {
     const dir = mkdtempSync(join(tmpdir(), "tyrsim-client-nats-"));
     const file = join(dir, "client-api.yaml");
     writeFileSync(file, SCENARIO);
-    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "run", file, "--seed", String(seed), "--out", join(dir, "run"), "--nats", nats.url, "--clients", "--no-trace", "--json"], { env: { ...process.env, CI: "1" } });
+    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "run", file, "--seed", String(seed), "--out", join(dir, "run"), "--nats", nats().url, "--clients", "--no-trace", "--json"], { env: { ...process.env, CI: "1" } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     // when a client in this process attaches over NATS and runs the deadbeef session
-    const transport = await connectNatsTransport({ servers: nats.url, name: "tyrsim-test-client" });
+    const transport = await connectNatsTransport({ servers: nats().url, name: "tyrsim-test-client" });
     const ch = await attach(transport, runIdOf(l.scenario, seed), "app");
     const bytes = await deadbeefSession(ch);
     await ch.detach();

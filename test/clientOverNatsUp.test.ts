@@ -2,21 +2,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { runIdOf } from "../runtime/embeddedRun.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { attachClient, CLIENT_SCENARIO, deadbeefSession, embeddedSession, eventLines, loadedClientScenario } from "./support/clientSession.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: run ids are <scenario>-<seed>, so this run must not meet another suite's.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 describe("the client API over NATS on a multi-process run", () => {
   it("runs a session from another process against `tyrsim up --clients` (every service its own process) and writes the log the same session writes in-process", async () => {
@@ -26,7 +19,7 @@ describe("the client API over NATS on a multi-process run", () => {
     const file = join(dir, "client-api.yaml");
     writeFileSync(file, CLIENT_SCENARIO);
     const out = join(dir, "run");
-    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "up", file, "--seed", String(seed), "--out", out, "--nats", nats.url, "--clients", "--json"], { env: { ...process.env, CI: "1" } });
+    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "up", file, "--seed", String(seed), "--out", out, "--nats", nats().url, "--clients", "--json"], { env: { ...process.env, CI: "1" } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     let stdout = "";
@@ -34,7 +27,7 @@ describe("the client API over NATS on a multi-process run", () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     try {
       // when a client in this process attaches over NATS (once every service has joined) and runs the deadbeef session
-      const transport = await connectNatsTransport({ servers: nats.url, name: "tyrsim-test-client" });
+      const transport = await connectNatsTransport({ servers: nats().url, name: "tyrsim-test-client" });
       const ch = await attachClient(transport, runIdOf(loadedClientScenario().scenario, seed), "app", 1200);
       const bytes = await deadbeefSession(ch);
       await ch.detach();

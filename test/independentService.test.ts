@@ -2,22 +2,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
+import { describe, expect, it } from "vitest";
 import { runEmbedded } from "../runtime/embeddedRun.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { loadGpuModel } from "../shared/gpu/loadModel.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { composeServices } from "../runtime/multiprocess/composeServices.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 /** A child process whose output is kept, and its exit code. */
 function start(cmd: string, args: string[], env: Record<string, string>) {
@@ -51,10 +44,10 @@ describe("a service written in another language from docs/protocol.md alone", ()
     const seed = 8811;
     const ram = loadGpuModel(loaded.scenario.model).memory.system_ram_bytes;
     // when the run is coordinated over NATS with our services for every kind but memory, and the Python program for memory
-    const env = { TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(scenario), TYRSIM_SEED: String(seed), TYRSIM_GPUS: "all" };
+    const env = { TYRSIM_NATS_URL: nats().url, TYRSIM_SCENARIO: resolve(scenario), TYRSIM_SEED: String(seed), TYRSIM_GPUS: "all" };
     const services = composeServices();
     const out = join(dir, "run");
-    const coordinator = start(process.execPath, ["bin/tyrsim.mjs", "coordinate", scenario, "--seed", String(seed), "--nats", nats.url, "--services", services.map((s) => s.name).join(","), "--out", out, "--no-jetstream", "--json"], {});
+    const coordinator = start(process.execPath, ["bin/tyrsim.mjs", "coordinate", scenario, "--seed", String(seed), "--nats", nats().url, "--services", services.map((s) => s.name).join(","), "--out", out, "--no-jetstream", "--json"], {});
     const procs = services.map((s) =>
       s.kind === "memory"
         ? start("python3", ["examples/python-memory/memory_service.py"], { ...env, TYRSIM_SERVICE_NAME: s.name, TYRSIM_RAM_BYTES: String(ram) })

@@ -2,19 +2,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { replayLog } from "../runtime/replay.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 /** Run the CLI in the background and collect its output. */
 function background(args: string[]) {
@@ -33,14 +26,14 @@ describe("faults injected into a live run", () => {
     const seed = 7702;
     const run = `power-cycle-${seed}`;
     const out = mkdtempSync(join(tmpdir(), "tyrsim-live-"));
-    const client = await connectNatsTransport({ servers: nats.url, name: "tyrsim-test-live", waitOnFirstConnect: false });
+    const client = await connectNatsTransport({ servers: nats().url, name: "tyrsim-test-live", waitOnFirstConnect: false });
     const firstEvent = new Promise<void>((resolve) => {
       const sub = client.subscribe(`tyrsim.${run}.gpu0.pwr.state`).subscribe(() => {
         sub.unsubscribe();
         resolve();
       });
     });
-    const cli = background(["run", "scenarios/power-cycle.yaml", "--seed", String(seed), "--out", out, "--nats", nats.url, "--no-trace", "--json"]);
+    const cli = background(["run", "scenarios/power-cycle.yaml", "--seed", String(seed), "--out", out, "--nats", nats().url, "--no-trace", "--json"]);
     // when, once the run is under way, a client publishes a malformed fault and a valid one
     await firstEvent;
     client.publish(`tyrsim.${run}.fault.inject`, JSON.stringify({ type: "FaultInjected", payload: { fault: { kind: "dvfs-stuck", gpu: 0, colour: "red" } } }));

@@ -2,20 +2,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
+import { describe, expect, it } from "vitest";
 import { runEmbedded } from "../runtime/embeddedRun.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 describe("the multi-process runtime (tyrsim up)", () => {
   it("runs every actor service as its own process over NATS and writes the embedded run's log, byte for byte", async () => {
@@ -23,7 +16,7 @@ describe("the multi-process runtime (tyrsim up)", () => {
     const seed = 7701;
     const out = mkdtempSync(join(tmpdir(), "tyrsim-up-"));
     // when `tyrsim up` runs it with real processes
-    const up = spawnSync(process.execPath, ["bin/tyrsim.mjs", "up", "scenarios/probe.yaml", "--seed", String(seed), "--out", out, "--nats", nats.url, "--json"], {
+    const up = spawnSync(process.execPath, ["bin/tyrsim.mjs", "up", "scenarios/probe.yaml", "--seed", String(seed), "--out", out, "--nats", nats().url, "--json"], {
       encoding: "utf8",
       env: { ...process.env, CI: "1" },
       timeout: 120_000,
@@ -40,17 +33,17 @@ describe("the multi-process runtime (tyrsim up)", () => {
     expect(summary.rounds).toBeGreaterThan(0);
     // and the run is in JetStream: exported, it is the same file; replayed straight from there, it matches
     const exported = join(out, "exported.jsonl");
-    const exp = spawnSync(process.execPath, ["bin/tyrsim.mjs", "export", `probe-${seed}`, "--nats", nats.url, "-o", exported], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    const exp = spawnSync(process.execPath, ["bin/tyrsim.mjs", "export", `probe-${seed}`, "--nats", nats().url, "-o", exported], { encoding: "utf8", env: { ...process.env, CI: "1" } });
     expect(exp.status, exp.stderr).toBe(0);
     expect(readFileSync(exported)).toEqual(readFileSync(embedded.log));
-    const replay = spawnSync(process.execPath, ["bin/tyrsim.mjs", "replay", `${nats.url.replace(/\/$/, "")}/probe-${seed}`], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    const replay = spawnSync(process.execPath, ["bin/tyrsim.mjs", "replay", `${nats().url.replace(/\/$/, "")}/probe-${seed}`], { encoding: "utf8", env: { ...process.env, CI: "1" } });
     expect(replay.status, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`match: ${embedded.events} events identical`);
   }, 150_000);
 
   it("says which service it waits for when one never comes, instead of waiting silently", async () => {
     // given a coordinator told to wait for a service that does not exist
-    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "coordinate", "scenarios/probe.yaml", "--seed", "7703", "--nats", nats.url, "--services", "ghost", "--no-jetstream"], {
+    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "coordinate", "scenarios/probe.yaml", "--seed", "7703", "--nats", nats().url, "--services", "ghost", "--no-jetstream"], {
       env: { ...process.env, CI: "1" },
     });
     let stderr = "";

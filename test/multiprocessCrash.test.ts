@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
+import { describe, expect, it } from "vitest";
 import { embeddedDigest, runUp } from "./multiprocessHarness.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: run ids are <scenario>-<seed>, and these runs must not meet another suite's.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 describe("a service process killed in the middle of a multi-process run", () => {
   it.each([
@@ -21,7 +14,7 @@ describe("a service process killed in the middle of a multi-process run", () => 
     let killedAt: number | undefined;
     // when the service's process is SIGKILLed as event #atEvent is delivered
     const r = await runUp({
-      natsUrl: nats.url,
+      natsUrl: nats().url,
       scenario: "scenarios/probe.yaml",
       seed,
       onDelivered: (e, services) => {
@@ -48,7 +41,7 @@ describe("a service that stays dead", () => {
   it("stops virtual time, says which service it waits for and since when, and gives the run up after the grace period", async () => {
     // given a run whose services are not restarted, and a grace period of 3 s
     const r = await runUp({
-      natsUrl: nats.url,
+      natsUrl: nats().url,
       scenario: "scenarios/probe.yaml",
       seed: 7803,
       restart: "no",

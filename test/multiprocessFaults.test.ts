@@ -2,16 +2,16 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Envelope } from "../shared/events/envelope.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { headerOf, queueSteps, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
 import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
 const SCENARIO = "scenarios/message-faults.yaml";
 
@@ -68,14 +68,7 @@ describe("service-died", () => {
   });
 });
 
-// `tyrsim up` as a user runs it, on a private server (its run ids must not meet another suite's).
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 /** Run the CLI; resolve with its exit code and output. */
 function tyrsim(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -108,7 +101,7 @@ describe("service-died under tyrsim up", () => {
     // given the probe with the driver's service killed at 600 µs (between two regulator ramps)
     const out = mkdtempSync(join(tmpdir(), "tyrsim-up-"));
     // when `tyrsim up` runs it
-    const up = await tyrsim(["up", probeKilling("driver"), "--seed", "7821", "--out", out, "--nats", nats.url, "--json"]);
+    const up = await tyrsim(["up", probeKilling("driver"), "--seed", "7821", "--out", out, "--nats", nats().url, "--json"]);
     expect(up.code, up.stderr).toBe(0);
     const log = readLog(join(out, "events.jsonl"));
     // then the fault was applied at 600 µs, the driver process killed and restarted
@@ -128,7 +121,7 @@ describe("service-died under tyrsim up", () => {
 
   it("ends `tyrsim up` with exit 1 and says whom it waited for when the killed service is not restarted", async () => {
     // given restarts turned off and a 3 s grace period
-    const up = await tyrsim(["up", probeKilling("mmu"), "--seed", "7822", "--out", mkdtempSync(join(tmpdir(), "tyrsim-up-")), "--nats", nats.url, "--restart", "no", "--grace", "3"]);
+    const up = await tyrsim(["up", probeKilling("mmu"), "--seed", "7822", "--out", mkdtempSync(join(tmpdir(), "tyrsim-up-")), "--nats", nats().url, "--restart", "no", "--grace", "3"]);
     // then it gives up instead of hanging, naming the service and the virtual time it holds up
     expect(up.code).toBe(1);
     expect(up.stderr).toMatch(/mmu killed by SIGKILL; not restarted \(restart: no\)/);

@@ -1,19 +1,12 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exportRunToFile } from "../shared/log/jetstreamExport.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { embeddedDigest, runUp } from "./multiprocessHarness.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server, because this test stops and restarts it.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 describe("a NATS server restarted in the middle of a multi-process run", () => {
   it("loses and duplicates nothing: clients reconnect, requests and JetStream publishes are retried, and the log is the embedded run's", async () => {
@@ -22,11 +15,11 @@ describe("a NATS server restarted in the middle of a multi-process run", () => {
     let restarted: Promise<void> | undefined;
     // when the server is stopped and started again (same port, same store) as event #90 is delivered
     const r = await runUp({
-      natsUrl: nats.url,
+      natsUrl: nats().url,
       scenario: "scenarios/probe.yaml",
       seed,
       onDelivered: (e) => {
-        if (e.seq === 90) restarted = nats.restart();
+        if (e.seq === 90) restarted = nats().restart();
       },
     });
     await restarted;
@@ -39,7 +32,7 @@ describe("a NATS server restarted in the middle of a multi-process run", () => {
     expect(r.summary?.digest).toBe(embedded.digest);
     // and JetStream holds every event exactly once: exported, it is the same file
     const exported = join(mkdtempSync(join(tmpdir(), "tyrsim-export-")), "events.jsonl");
-    const out = await exportRunToFile(nats.url, `probe-${seed}`, exported);
+    const out = await exportRunToFile(nats().url, `probe-${seed}`, exported);
     expect(out.events).toBe(embedded.events);
     expect(readFileSync(exported)).toEqual(readFileSync(embedded.log));
   }, 240_000);

@@ -2,20 +2,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectNatsTransport } from "../shared/bus/natsTransport.ts";
-import { startNatsServer, type NatsServerHandle } from "../shared/process/natsServer.ts";
 import { ctlSubjects, LevelReplySchema, RunStatusSchema, type RunStatus } from "../runtime/multiprocess/protocol.ts";
 import { formatStatus } from "../cli/commands/statusCommand.ts";
+import { privateNatsServer } from "./support/privateNats.ts";
 
-// A private server: runs are named <scenario>-<seed>, so a run here must not meet another suite's on a shared server.
-let nats: NatsServerHandle;
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  await nats.dispose();
-});
+const nats = privateNatsServer();
 
 /** A short power-cycle scenario (a few thousand events) in a temporary folder. */
 function shortCycle(name: string): string {
@@ -39,14 +32,14 @@ const decoder = new TextDecoder();
 describe("tyrsim status", () => {
   it("shows a live run's services, virtual time and events from the coordinator's reports, until it finishes", async () => {
     // given a multi-process run under way
-    const up = spawn(process.execPath, ["bin/tyrsim.mjs", "up", shortCycle("status-cycle"), "--seed", "8821", "--nats", nats.url, "--out", mkdtempSync(join(tmpdir(), "tyrsim-status-run-")), "--no-jetstream", "--json"], {
+    const up = spawn(process.execPath, ["bin/tyrsim.mjs", "up", shortCycle("status-cycle"), "--seed", "8821", "--nats", nats().url, "--out", mkdtempSync(join(tmpdir(), "tyrsim-status-run-")), "--no-jetstream", "--json"], {
       env: { ...process.env, CI: "1" },
     });
     let upOut = "";
     up.stdout.on("data", (d: Buffer) => (upOut += d.toString()));
     const upExited = new Promise<number | null>((r) => up.once("exit", (code) => r(code)));
     // when `tyrsim status --watch --json` follows it
-    const status = spawn(process.execPath, ["bin/tyrsim.mjs", "status", "--nats", nats.url, "--run", "status-cycle-8821", "--watch", "--json", "--timeout", "60000"], { env: { ...process.env, CI: "1" } });
+    const status = spawn(process.execPath, ["bin/tyrsim.mjs", "status", "--nats", nats().url, "--run", "status-cycle-8821", "--watch", "--json", "--timeout", "60000"], { env: { ...process.env, CI: "1" } });
     let statusOut = "";
     status.stdout.on("data", (d: Buffer) => (statusOut += d.toString()));
     const statusExited = new Promise<number | null>((r) => status.once("exit", (code) => r(code)));
@@ -82,7 +75,7 @@ describe("tyrsim status", () => {
   });
 
   it("says plainly when no run reports", () => {
-    const r = spawnSync(process.execPath, ["bin/tyrsim.mjs", "status", "--nats", nats.url, "--run", "nobody-1", "--timeout", "1500"], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+    const r = spawnSync(process.execPath, ["bin/tyrsim.mjs", "status", "--nats", nats().url, "--run", "nobody-1", "--timeout", "1500"], { encoding: "utf8", env: { ...process.env, CI: "1" } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no status report on tyrsim.nobody-1.ctl.status");
   }, 30_000);
@@ -93,13 +86,13 @@ describe("a service process on SIGTERM", () => {
     // given a real memory service process, welcomed by a stand-in coordinator
     const scenario = shortCycle("drain-cycle");
     const ctl = ctlSubjects("drain-cycle-8822");
-    const coordinator = await connectNatsTransport({ servers: nats.url, name: "tyrsim-test-drain", waitOnFirstConnect: false });
+    const coordinator = await connectNatsTransport({ servers: nats().url, name: "tyrsim-test-drain", waitOnFirstConnect: false });
     const health: string[] = [];
     coordinator.subscribe(ctl.health).subscribe((m) => health.push((JSON.parse(decoder.decode(m.data as Uint8Array)) as { state: string }).state));
     const joined = new Promise<void>((resolve) => coordinator.subscribe(ctl.hello).subscribe((m) => (m.respond(JSON.stringify({ ok: true })), resolve())));
     await coordinator.flush();
     const svc = spawn(process.execPath, ["bin/run-ts.mjs", "services/memory/main.ts"], {
-      env: { ...process.env, CI: "1", TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(scenario), TYRSIM_SEED: "8822", TYRSIM_SERVICE_NAME: "memory" },
+      env: { ...process.env, CI: "1", TYRSIM_NATS_URL: nats().url, TYRSIM_SCENARIO: resolve(scenario), TYRSIM_SEED: "8822", TYRSIM_SERVICE_NAME: "memory" },
     });
     let log = "";
     svc.stderr.on("data", (d: Buffer) => (log += d.toString()));

@@ -11,6 +11,15 @@ const OUT_VA = 0x80_0000;
 const stream = (i: number) => 0x10_0000 + i * 0x1_0000;
 type Reason = { group: number; reason: string };
 
+/** 4 LOW groups of `c` spinning forever (a branch to itself), one per CSG slot once the scheduler has run; their out-syncobjs. */
+function spinLowGroups(dev: ReturnType<typeof bootDrmDevice>, c: ReturnType<typeof openClient>): { lows: number[]; lowOuts: number[] } {
+  const spin = streamAt(c, stream(0), [encode.nop(), encode.branch("ALWAYS", 0, -2)]);
+  const lows = Array.from({ length: 4 }, () => createGroup(c, { priority: 0 }, 1, G310));
+  const lowOuts = lows.map((g) => submitJob(c, g, 0, stream(0), spin));
+  dev.sim.runUntil(() => false, dev.sim.scheduler.nowNs + 2 * MS);
+  return { lows, lowOuts };
+}
+
 describe("the group scheduler (tick_work) on 4 CSG slots", () => {
   it("completes every job when busy groups outnumber the CSG slots, rotating them on the 10 ms tick", () => {
     // given 5 groups of equal priority, each running a loop that ends with a store; the first one's
@@ -40,10 +49,7 @@ describe("the group scheduler (tick_work) on 4 CSG slots", () => {
     const c = openClient(dev, "app");
     const compositor = openClient(dev, "compositor", { capSysNice: true });
     const out = mapBo(compositor, OUT_VA);
-    const spin = streamAt(c, stream(0), [encode.nop(), encode.branch("ALWAYS", 0, -2)]);
-    const lows = Array.from({ length: 4 }, () => createGroup(c, { priority: 0 }, 1, G310));
-    const lowOuts = lows.map((g) => submitJob(c, g, 0, stream(0), spin));
-    dev.sim.runUntil(() => false, dev.sim.scheduler.nowNs + 2 * MS);
+    const { lowOuts } = spinLowGroups(dev, c);
     // then the unprivileged client may not create a HIGH group
     expect(c.f.ioctl("GROUP_CREATE", groupArgs(c.vm, undefined, { priority: 2 }, G310)).ret).toBe(neg("EACCES"));
     // when the compositor's HIGH group submits a store
@@ -67,10 +73,7 @@ describe("the group scheduler (tick_work) on 4 CSG slots", () => {
     const dev = bootDrmDevice(G310);
     const c = openClient(dev, "app");
     const out = mapBo(c, OUT_VA);
-    const spin = streamAt(c, stream(0), [encode.nop(), encode.branch("ALWAYS", 0, -2)]);
-    const lows = Array.from({ length: 4 }, () => createGroup(c, { priority: 0 }, 1, G310));
-    const lowOuts = lows.map((g) => submitJob(c, g, 0, stream(0), spin));
-    dev.sim.runUntil(() => false, dev.sim.scheduler.nowNs + 2 * MS);
+    const { lows, lowOuts } = spinLowGroups(dev, c);
     expect(dev.events("GroupStateChanged").filter((e) => (e.payload as { state: string }).state === "active")).toHaveLength(4);
     // when a MEDIUM group submits a store
     const size = streamAt(c, stream(1), storeWords(OUT_VA, 0xcafe));
