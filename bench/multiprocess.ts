@@ -1,9 +1,9 @@
-// tyrsim multi-process benchmark (issue #8 item 2, B5): events/s of `tyrsim up` — services as real
-// processes over a private NATS server, the log also in JetStream — on the fleet scenario with 1, 4
-// and 16 GPUs, each as a ratio to the embedded runtime on the same scenario and seed (digests must
+// tyrsim multi-process benchmark (issue #8 item 2, B4, B5): events/s of `tyrsim up` — services as real
+// processes over a private NATS server, the log also in JetStream — on the frames scenario (a game
+// client on every GPU) and the fleet scenario (power cycles) with 1, 4 and 16 GPUs, each as a ratio to the embedded runtime on the same scenario and seed (digests must
 // be identical, or the figure is refused), and 16 GPUs over 4 service shards against one.
 //
-//   npm run bench:mp            writes bench/results-mp.json and prints the table
+//   npm run bench:mp            writes bench/results-mp.json and prints the table (frames and fleet)
 //   npm run bench:mp -- --own16 also 16 GPUs with every actor its own process (16 shards: ~150 processes)
 //
 // Only the run is timed (from the first delivered event to the end), not process start-up.
@@ -39,6 +39,31 @@ function fleetOf(gpus: number, cycles: number): { loaded: LoadedScenario; path: 
   const path = join(dir, `fleet-${gpus}.yaml`);
   writeFileSync(path, text);
   return { loaded: { file: `fleet-${gpus}.yaml`, text, scenario: parseScenario(text, path, createCatalogue()) }, path };
+}
+
+/**
+ * The frames scenario spread over a fleet: every GPU probed, and on each a game client rendering
+ * `frames` frames at 60 fps (the `frames` scenario's `game` client), so the load is the frames
+ * workload's, GPU for GPU.
+ */
+function framesOf(gpus: number, frames: number): { loaded: LoadedScenario; path: string } {
+  const clients = Array.from({ length: gpus }, (_, g) => `  - { name: game, gpu: ${g}, frames: ${frames}, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
+  const text = [
+    `name: frames-fleet-${gpus}`,
+    "description: a game client on every GPU of a fleet (bench:mp)",
+    "model: mali-g610-rk3588",
+    `gpus: ${gpus}`,
+    `duration: ${20 + Math.ceil((frames * 1000) / 60) + 20}ms`,
+    "steps:",
+    "  - { at: 10us, type: DeviceBindRequested, path: \"drv{gpu}.bind\", payload: {} }",
+    "workload:",
+    ...clients,
+    "",
+  ].join("\n");
+  const dir = mkdtempSync(join(tmpdir(), "tyrsim-bench-mp-"));
+  const path = join(dir, `frames-fleet-${gpus}.yaml`);
+  writeFileSync(path, text);
+  return { loaded: { file: `frames-fleet-${gpus}.yaml`, text, scenario: parseScenario(text, path, createCatalogue()) }, path };
 }
 
 /** The embedded runtime on the same scenario and seed, its log written as `tyrsim run` writes it; only the run is timed. */
@@ -78,9 +103,12 @@ async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed
  * Measure every deployment: embedded first (same scenario and seed), then the multi-process run;
  * a digest mismatch is an error, not a figure.
  */
-export async function multiprocessBench(opts: { readonly cycles?: number; readonly own16?: boolean; readonly log?: (l: string) => void } = {}): Promise<BenchResult[]> {
+export async function multiprocessBench(
+  opts: { readonly cycles?: number; readonly frames?: number; readonly own16?: boolean; readonly log?: (l: string) => void } = {},
+): Promise<BenchResult[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const cycles = opts.cycles ?? 40;
+  const frames = opts.frames ?? 6;
   const deployments: Deployment[] = [
     { gpus: 1, shards: 1, label: "1 GPU, every actor its own process" },
     { gpus: 4, shards: 4, label: "4 GPUs, every actor its own process" },
@@ -92,22 +120,27 @@ export async function multiprocessBench(opts: { readonly cycles?: number; readon
   const results: BenchResult[] = [];
   const byDeployment = new Map<string, BenchResult>();
   try {
-    for (const d of deployments) {
+    for (const [workload, d] of [...deployments.map((d) => ["frames", d] as const), ...deployments.map((d) => ["fleet", d] as const)]) {
       const seed = 1;
-      const { loaded, path } = fleetOf(d.gpus, cycles);
+      const { loaded, path } = workload === "frames" ? framesOf(d.gpus, frames) : fleetOf(d.gpus, cycles);
       const emb = await embeddedRun(loaded, seed);
       const embMs = emb.ms;
       const mp = await runUp(nats.url, loaded, path, seed, d.shards);
       if (mp.digest !== emb.digest) throw new Error(`${d.label}: multi-process digest ${mp.digest} differs from the embedded run's ${emb.digest}`);
-      const embedded: BenchResult = { name: `embedded runtime, fleet ${d.gpus} GPU(s)`, value: emb.events / (embMs / 1000), unit: "events/s" };
-      const multi: BenchResult = { name: `multi-process, ${d.label}`, value: mp.events / (mp.ms / 1000), unit: "events/s", note: `${mp.processes} service processes, ${mp.events} events, ${mp.rounds} coordination rounds, digest identical` };
-      results.push(embedded, multi, ratioOf(`multi-process / embedded, ${d.label}`, multi, embedded));
-      byDeployment.set(`${d.gpus}/${d.shards}`, multi);
-      log(`bench:mp: ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
+      const embedded: BenchResult = { name: `embedded runtime, ${workload}, ${d.gpus} GPU(s)`, value: emb.events / (embMs / 1000), unit: "events/s" };
+      const multi: BenchResult = {
+        name: `multi-process, ${workload}, ${d.label}`, value: mp.events / (mp.ms / 1000), unit: "events/s",
+        note: `${mp.processes} service processes, ${mp.events} events, ${mp.rounds} coordination rounds, digest identical`,
+      };
+      results.push(embedded, multi, ratioOf(`multi-process / embedded, ${workload}, ${d.label}`, multi, embedded));
+      byDeployment.set(`${workload}/${d.gpus}/${d.shards}`, multi);
+      log(`bench:mp: ${workload}, ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
     }
-    const one = byDeployment.get("16/1");
-    const four = byDeployment.get("16/4");
-    if (one !== undefined && four !== undefined) results.push(ratioOf("16 GPUs: 4 shards / 1 shard (B5)", four, one));
+    for (const workload of ["frames", "fleet"]) {
+      const one = byDeployment.get(`${workload}/16/1`);
+      const four = byDeployment.get(`${workload}/16/4`);
+      if (one !== undefined && four !== undefined) results.push(ratioOf(`${workload}, 16 GPUs: 4 shards / 1 shard (B5)`, four, one));
+    }
   } finally {
     await nats.dispose();
   }
