@@ -5,13 +5,16 @@ import type { LogHeader } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { firmwareRenderer } from "./render/firmwareTrace.ts";
+import { frameRenderer } from "./render/frameTrace.ts";
 import { argsOf, drawGeneric } from "./render/genericTrace.ts";
 import { jobRenderer } from "./render/jobTrace.ts";
 import { memoryRenderer } from "./render/memoryTrace.ts";
 import { mmuRenderer } from "./render/mmuTrace.ts";
 import { powerRenderer } from "./render/powerTrace.ts";
 import { probeRenderer } from "./render/probeTrace.ts";
+import { queueRenderer } from "./render/queueTrace.ts";
 import { regsRenderer } from "./render/regsTrace.ts";
+import { resetRenderer } from "./render/resetTrace.ts";
 import type { Renderer } from "./render/renderer.ts";
 import { TraceContext } from "./traceContext.ts";
 import type { TraceEvent } from "./traceEvent.ts";
@@ -54,7 +57,7 @@ const processName = (header: LogHeader | undefined) => (pid: number): string =>
 
 /**
  * A streaming Perfetto trace of a log: each log event is drawn by the renderer of its type (power,
- * jobs, MMU, registers, probe, firmware, memory) or, failing that, as a generic instant on its
+ * jobs, MMU, registers, probe, firmware, memory, driver queues, device resets, frames) or, failing that, as a generic instant on its
  * actor's track; inputs (scenario and injector events) are instants on the `scenario`/`injector`
  * tracks as well. Holds only open slices, per-track state and a bounded window of trace events
  * (for cause flows), never the log; the same log gives the same trace events in the same order.
@@ -67,7 +70,9 @@ const processName = (header: LogHeader | undefined) => (pid: number): string =>
 export function createTraceBuilder(emit: (e: TraceEvent) => void, opts: TraceOptions = {}): TraceBuilder {
   const queue = new TraceQueue(emit, opts.flowWindow ?? DEFAULT_FLOW_WINDOW);
   const ctx = new TraceContext(queue, new TrackTable(queue, processName(opts.header)), opts.compact ?? false);
-  const renderers: Renderer[] = [powerRenderer, jobRenderer, mmuRenderer, regsRenderer, probeRenderer, firmwareRenderer, memoryRenderer].map((r) => r(ctx));
+  const renderers: Renderer[] = [
+    powerRenderer, jobRenderer, mmuRenderer, regsRenderer, probeRenderer, firmwareRenderer, memoryRenderer, queueRenderer, resetRenderer, frameRenderer,
+  ].map((r) => r(ctx));
   const byType = new Map(renderers.flatMap((r) => r.types.map((t) => [t, r] as const)));
   const registry = opts.registry ?? createCatalogue();
   let logEvents = 0;

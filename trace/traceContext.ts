@@ -1,6 +1,6 @@
 import type { Envelope } from "../shared/events/envelope.ts";
 import { pathOf } from "../shared/events/subjects.ts";
-import { usOf, type TraceArgs, type TraceEvent } from "./traceEvent.ts";
+import { hex, usOf, type TraceArgs, type TraceEvent } from "./traceEvent.ts";
 import type { Pending, TraceQueue } from "./traceQueue.ts";
 import { Lanes, gpuOfActor, gpuOfPath, type TrackRef, type TrackTable } from "./traceTracks.ts";
 
@@ -20,6 +20,7 @@ export class TraceContext {
   /** Virtual time of the log event being rendered, ns. */
   nowNs = 0;
   readonly lanes = new Lanes();
+  private flowIds = 0;
 
   constructor(
     readonly queue: TraceQueue,
@@ -27,6 +28,14 @@ export class TraceContext {
     /** Leave out register accesses and generic instants. */
     readonly compact: boolean,
   ) {}
+
+  /**
+   * A fresh v2 flow id, shared by every renderer so that job, queue and frame flows never collide;
+   * ids start at 2^32 because Perfetto numbers v1 flows from 0 in the same id space.
+   */
+  newFlowId(): string {
+    return hex(2 ** 32 + ++this.flowIds);
+  }
 
   /** A thread-scoped instant. */
   instant(where: TrackRef, name: string, cat: string, args: TraceArgs, of?: Envelope): Pending {

@@ -64,4 +64,14 @@ describe("the trace output window", () => {
     q.flushAll();
     expect(out.filter((e) => e.ph === "s" || e.ph === "f")).toEqual([]);
   });
+
+  it("draws no cause flow back to an event produced before its cause, whose f would precede the s", () => {
+    const { q, out } = queue(8);
+    const burst = q.push(i("burst", 1), 1);
+    q.register("irq:0", q.push(i("irq", 1), 1));
+    expect(q.link("irq:0", burst)).toBe(false);
+    expect(q.link("irq:0", q.push(i("after", 1), 1))).toBe(true);
+    q.flushAll();
+    expect(out.map((e) => [e.ph, e.name])).toEqual([["i", "burst"], ["i", "irq"], ["s", "cause"], ["i", "after"], ["f", "cause"]]);
+  });
 });

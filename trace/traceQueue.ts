@@ -17,6 +17,8 @@ export interface Pending {
   flow?: number;
   /** Envelope ids this event stands for (cause look-ups). */
   ids?: string[];
+  /** Position in production order: a cause flow only runs forward in the file. */
+  readonly seq: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export class TraceQueue {
   private readonly nodes = new Map<string, Pending>();
   private nowNs = 0;
   private nextFlow = 1;
+  private pushed = 0;
   /** Trace events written so far. */
   written = 0;
   /** v1 cause flows drawn so far. */
@@ -58,7 +61,7 @@ export class TraceQueue {
 
   /** Append a trace event at `tsNs` (a `B` is open until {@link end}). */
   push(event: TraceEvent, tsNs: number): Pending {
-    const p: Pending = { event, tsNs, open: event.ph === "B", written: false };
+    const p: Pending = { event, tsNs, open: event.ph === "B", written: false, seq: this.pushed++ };
     this.window.push(p);
     this.drain(this.capacity);
     return p;
@@ -108,12 +111,15 @@ export class TraceQueue {
 
   /**
    * Draw a cause flow from the event standing for `causeId` to `effect`, when the cause is still
-   * in the window. Returns whether a flow was drawn.
+   * in the window and was produced before the effect. (An effect merged into an earlier trace
+   * event — a register access joining the instant's MMIO burst after the IRQ that caused it —
+   * would put the flow's `f` before its `s` in the file, which Perfetto drops as an end before
+   * its start.) Returns whether a flow was drawn.
    */
   link(causeId: string | null, effect: Pending): boolean {
     if (causeId === null) return false;
     const cause = this.nodes.get(causeId);
-    if (cause === undefined || cause === effect || effect.written) return false;
+    if (cause === undefined || cause === effect || effect.written || cause.seq > effect.seq) return false;
     if (cause.flow === undefined) {
       cause.flow = this.nextFlow++;
       (cause.trailing ??= []).push(flowRecord("s", cause.event, cause.flow));

@@ -3,6 +3,7 @@ import type { TraceContext } from "../traceContext.ts";
 import type { TraceArgs } from "../traceEvent.ts";
 import { actorTrack, csTrack, csgTrack, gpuOfActor, type TrackRef } from "../traceTracks.ts";
 import { asTrack } from "./mmuTrace.ts";
+import { driverOf, queueTrack } from "./queueTrace.ts";
 
 /**
  * Types whose name says something went wrong or was forced: they stay in a `compact` trace.
@@ -41,6 +42,7 @@ const isIndex = (v: unknown): v is number => typeof v === "number" && Number.isI
 /**
  * Where an event without a dedicated rendering goes, from what its payload names: a firmware
  * fact with `csg` (and `cs`) on that CSG slot's (command stream's) track, a driver fact with a
+ * `file`, `group` and `queue` on that driver queue's track (queueTrace.ts), another fact with a
  * `queue` (and `group`) on a queue track of its actor's process, a hardware fact with an `as` on
  * that address space's track; an actor failure on the failing actor's track; anything else on
  * its source actor's track.
@@ -50,6 +52,7 @@ export function placeOf(ctx: TraceContext, e: Envelope): TrackRef {
   if (e.type === "ActorHandlerFailed" && typeof p.actor === "string") return actorTrack(p.actor);
   const gpu = ctx.gpuOf(e);
   if (gpu !== undefined && isIndex(p.csg)) return isIndex(p.cs) ? csTrack(gpu, p.csg, p.cs) : csgTrack(gpu, p.csg);
+  if (isIndex(p.file) && isIndex(p.group) && isIndex(p.queue) && /^drv\d+$/.test(e.source)) return queueTrack(driverOf(e), p.file, p.group, p.queue);
   if (typeof p.queue === "number" || typeof p.queue === "string") {
     const group = typeof p.group === "number" || typeof p.group === "string" ? `group ${p.group} ` : "";
     return { pid: actorTrack(e.source).pid, kind: "queue", name: `${group}queue ${p.queue}` };

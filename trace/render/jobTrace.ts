@@ -34,9 +34,7 @@ const coresOf = (mask: number): number[] => Array.from({ length: 32 }, (_, i) =>
 export function jobRenderer(ctx: TraceContext): Renderer {
   const jobs = new Map<string, Job>();
   const running = new Map<number, number>();
-  let flows = 0;
-  /** v2 flow ids start at 2^32: Perfetto numbers v1 flows from 0 in the same id space. */
-  const newFlow = () => hex(2 ** 32 + ++flows);
+  const newFlow = () => ctx.newFlowId();
   const gpuOf = (e: Envelope) => ctx.gpuOf(e) ?? 0;
   const count = (gpu: number, delta: number) => {
     const n = (running.get(gpu) ?? 0) + delta;
