@@ -4,10 +4,9 @@
  * ({@link SignallingChecker}, primed as `dma_resv_lockdep()` does at boot), the memory reserved at
  * submit for job completion, and the paths caught in reclaim.
  *
- * Kept beside the driver state rather than in it (a WeakMap keyed by the `DriverState`), so the
- * hooks in the job, bind and heap paths stay one call each. A device whose driver actor never
- * attached a discipline (unit tests that build a bare state) gets the safe policy and publishes
- * nothing.
+ * Held in the driver state (`DriverState.fence`); the hooks in the job, bind and heap paths reach
+ * it with one call each. A device whose driver actor never attached a discipline (unit tests that
+ * build a bare state) gets the safe policy and publishes nothing.
  */
 import type { ActorContext } from "../../../shared/actor/actor.ts";
 import type { EventDef, PayloadOf } from "../../../shared/events/registry.ts";
@@ -30,8 +29,6 @@ export interface FenceDiscipline {
   readonly noReclaimObjs: Set<number>;
 }
 
-const disciplines = new WeakMap<DriverState, FenceDiscipline>();
-
 /** Attach the discipline of `d` (once, from the driver actor when the device registers). */
 export function attachFenceDiscipline(d: DriverState, policy: SignallingAllocPolicy, ctx?: Pick<ActorContext, "publish">): FenceDiscipline {
   const f: FenceDiscipline = {
@@ -42,11 +39,11 @@ export function attachFenceDiscipline(d: DriverState, policy: SignallingAllocPol
     inReclaim: new Map(),
     noReclaimObjs: new Set(),
   };
-  disciplines.set(d, f);
+  d.fence = f;
   return f;
 }
 
 /** The discipline of `d`: the attached one, else a silent safe one. */
 export function disciplineOf(d: DriverState): FenceDiscipline {
-  return disciplines.get(d) ?? attachFenceDiscipline(d, "safe");
+  return d.fence ?? attachFenceDiscipline(d, "safe");
 }

@@ -22,6 +22,7 @@ import type { HeapPool } from "../sched/tilerHeap.ts";
 import { driverMemoryLayout, PageTableMemory, type DriverMemoryLayout, type DriverMemoryOptions } from "./driverMemory.ts";
 import { KernelPagePool, type KernelVaSpace } from "./kernelBo.ts";
 import { SyncobjStore } from "./syncobj.ts";
+import type { FenceDiscipline } from "../fence/discipline.ts";
 
 /** The lifecycle of a VM as VM_GET_STATE and VM_BIND see it (`vm->unusable`, `vm->destroyed`). */
 export type VmStatus = "usable" | "unusable" | "destroyed";
@@ -143,6 +144,8 @@ export interface DriverState {
   fw: FwDevice | undefined;
   /** The group scheduler (`ptdev->scheduler`), from the probe's sched step on. */
   sched: Scheduler | undefined;
+  /** The fence-signalling discipline (`services/driver/fence/`), attached by the driver actor once the device is up. */
+  fence: FenceDiscipline | undefined;
   nextGroupUid: number;
 }
 
@@ -175,6 +178,7 @@ export function createDriverState(dev: DeviceCtx<"probed"> | DeviceCtx<"register
     mcuVm: undefined,
     fw: undefined,
     sched: undefined,
+    fence: undefined,
     nextGroupUid: 1,
   };
 }
