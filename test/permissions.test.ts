@@ -136,6 +136,26 @@ describe("the NATS deployment's users and subject permissions", () => {
     await coordinator.close();
   });
 
+  it("make `tyrsim inject` exit 1 and say so when its user may not publish faults, and 0 for the injector", async () => {
+    const inject = (user: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const env = { ...process.env, CI: "1", TYRSIM_NATS_USER: user, TYRSIM_NATS_PASS: devPasswords()[passwordVariable(user)] ?? "" };
+        const child = spawn(process.execPath, ["bin/tyrsim.mjs", "inject", "dvfs-stuck", "--nats", server.url, "--run", "perm-4"], { env });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        child.once("exit", (code) => resolve({ code, out, err }));
+      });
+    const refused = await inject("memory");
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.err).toContain(`NATS refused: Permissions Violation for Publish to "tyrsim.perm-4.fault.inject"`);
+    expect(refused.out).not.toContain("published");
+    const accepted = await inject("injector");
+    expect(accepted.code, accepted.err).toBe(0);
+    expect(accepted.out).toContain("published FaultInjected on tyrsim.perm-4.fault.inject");
+  }, 60_000);
+
   it("are enough for a whole `tyrsim up` run with every process logged in as itself, where the injector's fault takes effect and the auditor reads the JetStream log", async () => {
     // given a short power-cycle scenario (a few thousand events) and a seed no other test uses
     const dir = mkdtempSync(join(tmpdir(), "tyrsim-perm-up-"));

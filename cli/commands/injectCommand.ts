@@ -38,10 +38,19 @@ export async function injectCommand(args: readonly string[], opts: InjectCommand
   }
   if (opts.nats === undefined || opts.run === undefined) return fail("--nats URL and --run RUN are needed to publish (or --dry-run)");
   const { connectNatsTransport } = await import("../../shared/bus/natsTransport.ts");
+  const { logPermissionViolations } = await import("../../runtime/multiprocess/permissionLog.ts");
   const transport = await connectNatsTransport({ servers: opts.nats, name: "tyrsim-inject", waitOnFirstConnect: false });
+  // A server with subject permissions drops a publish it refuses and says so asynchronously; its
+  // -ERR comes before the answer to the flush's PING, so after the flush the refusal is known.
+  const refused = logPermissionViolations(transport, "tyrsim inject", () => {});
   transport.publish(subject, text);
   await transport.flush();
+  await new Promise((resolve) => setImmediate(resolve));
   await transport.close();
+  if (refused.length > 0) {
+    process.stderr.write(`${refused.join("\n")}\n(only the injector user may publish faults: TYRSIM_NATS_USER=injector)\n`);
+    return 1;
+  }
   process.stdout.write(`published ${checked.input.type} on ${subject}: ${text}\n`);
   return 0;
 }
