@@ -53,7 +53,7 @@ const program = new Command()
 
 program
   .command("run")
-  .description("run a scenario on the embedded runtime; writes DIR/events.jsonl, summary.json, trace.json and audit.txt/.json")
+  .description("run a scenario on the embedded runtime; writes DIR/events.jsonl, summary.json, trace.json and audit.txt/.json/.html")
   .argument("<scenario>", "scenario YAML file, e.g. scenarios/boot.yaml")
   .option("--seed <n>", "seed of the run's PRNG (default: the scenario's)", integer("--seed"))
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>)")
