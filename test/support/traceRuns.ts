@@ -10,6 +10,7 @@ import { createTraceBuilder, type TraceOptions } from "../../trace/traceBuilder.
 import type { TraceEvent } from "../../trace/traceEvent.ts";
 import { DriverVm, US, bytesAt, cpuWrite, createBench, enableAs, powerOn, softReset, type Steps } from "./gpuBringUp.ts";
 import { write } from "./scriptedDriver.ts";
+import { importChromeTrace, type ImportedTrace } from "./traceImport.ts";
 
 /** The model the job runs use. */
 export const G610 = loadGpuModel("mali-g610-rk3588");
@@ -58,6 +59,11 @@ export function traceText(events: readonly Envelope[], opts: TraceOptions = {}):
   for (const e of events) b.push(e);
   b.finish();
   return `{"traceEvents":[\n${out.map((e) => JSON.stringify(e)).join(",\n")}\n],\n"displayTimeUnit":"ns"}\n`;
+}
+
+/** A trace of `events` read back as `importChromeTrace` sees it (tracks, slices, flows, format errors). */
+export function traceOf(events: readonly Envelope[], opts: TraceOptions = {}): ImportedTrace {
+  return importChromeTrace(traceText(events, opts));
 }
 
 /** One microsecond in ns (re-exported for the trace tests). */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Envelope } from "../../shared/events/envelope.ts";
-import { importChromeTrace, type ImportedTrace } from "../../test/support/traceImport.ts";
-import { createTraceBuilder } from "../traceBuilder.ts";
-import type { TraceEvent } from "../traceEvent.ts";
+import type { ImportedTrace } from "../../test/support/traceImport.ts";
+import { traceOf } from "../../test/support/traceRuns.ts";
 
 /** A driver log written by hand: events of `drv0` in order, ids `drv0:<seq>`. */
 function log(...events: [timeNs: number, path: string, type: string, payload: unknown][]): Envelope[] {
@@ -12,11 +11,7 @@ function log(...events: [timeNs: number, path: string, type: string, payload: un
 }
 
 function trace(events: Envelope[]): ImportedTrace {
-  const out: TraceEvent[] = [];
-  const b = createTraceBuilder((e) => out.push(e));
-  for (const e of events) b.push(e);
-  b.finish();
-  const t = importChromeTrace(JSON.stringify({ traceEvents: out, displayTimeUnit: "ns" }));
+  const t = traceOf(events);
   expect(t.errors).toEqual([]);
   return t;
 }
