@@ -28,10 +28,12 @@ const WaitArgs = z.object({
   handles: userPtr(z.array(z.unknown())), timeout_nsec: S64, count_handles: U32, flags: U32, first_signaled: U32, pad: U32, deadline_nsec: U64,
 });
 const TimelineWaitArgs = WaitArgs.extend({ points: userPtr(z.array(z.unknown())) });
+/** One `__u32` syncobj handle of the user's array (built once: a zod schema costs far more to build than to run). */
+const Handle = z.number().int().min(0).max(0xffff_ffff);
 
 /** Look every handle up: -EFAULT for an unreadable array, -ENOENT for a handle the file lacks. */
 export function findSyncobjs(c: IoctlCtx, ptr: unknown, count: number): { ok: true; objs: DrmSyncobj[] } | { ok: false; res: IoctlResult } {
-  const handles = copyArray(ptr, count, z.number().int().min(0).max(0xffff_ffff));
+  const handles = copyArray(ptr, count, Handle);
   if (!handles.ok) return { ok: false, res: failed(handles) };
   const objs: DrmSyncobj[] = [];
   for (const h of handles.value) {
@@ -47,15 +49,29 @@ function* arrayWait(c: IoctlCtx, objs: readonly DrmSyncobj[], points: readonly b
   const lateOk = (flags & (F.WAIT_FOR_SUBMIT | F.WAIT_AVAILABLE)) !== 0;
   const fences: (DmaFence | undefined)[] = objs.map((o, i) => store.fenceAt(o, points[i]!, c.now()));
   if (!lateOk && fences.some((f) => f === undefined)) return fail("EINVAL");
-  const done = (f: DmaFence | undefined) => f !== undefined && ((flags & F.WAIT_AVAILABLE) !== 0 || isSignaled(f, c.now()));
-  const first = fences.findIndex(done);
+  // A fence once signalled stays signalled, and asking a signalled fence again does nothing; so
+  // `check` (re-run after every event the driver handles while the wait sleeps) remembers which
+  // fences were done and asks only the others, in the same order as before.
+  const signalled = fences.map(() => false);
+  const done = (i: number, now: number): boolean => {
+    if (signalled[i] === true) return true;
+    const f = fences[i];
+    return (signalled[i] = f !== undefined && ((flags & F.WAIT_AVAILABLE) !== 0 || isSignaled(f, now)));
+  };
+  const firstDone = (now: number): number => {
+    for (let i = 0; i < fences.length; i++) if (done(i, now)) return i;
+    return -1;
+  };
+  const first = firstDone(c.now());
   const check = (): number | undefined => {
-    fences.forEach((f, i) => {
-      if (f === undefined && lateOk) fences[i] = store.fenceAt(objs[i]!, points[i]!, c.now());
-    });
-    if ((flags & F.WAIT_ALL) !== 0) return fences.every(done) ? (first < 0 ? NONE_SIGNALLED : first) : undefined;
-    const i = fences.findIndex(done);
-    return i < 0 ? undefined : i;
+    const now = c.now();
+    if (lateOk) for (let i = 0; i < fences.length; i++) fences[i] ??= store.fenceAt(objs[i]!, points[i]!, now);
+    if ((flags & F.WAIT_ALL) === 0) {
+      const i = firstDone(now);
+      return i < 0 ? undefined : i;
+    }
+    for (let i = 0; i < fences.length; i++) if (!done(i, now)) return undefined;
+    return first < 0 ? NONE_SIGNALLED : first;
   };
   const now = c.now();
   const initial = check();
