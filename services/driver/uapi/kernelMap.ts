@@ -11,12 +11,38 @@
  * {@link KernelMap.forget} drops it where the GPU may write too.
  */
 import { PAGE_SIZE } from "../../../shared/gpu/physicalMemory.ts";
-import type { FieldSpec, StructLayout } from "../../../shared/gpu/structLayout.ts";
+import type { FieldSpec, FieldType, StructLayout } from "../../../shared/gpu/structLayout.ts";
 import type { KTask } from "../ktask.ts";
 import type { DriverState } from "./driverState.ts";
 import { kernelBoRead, kernelBoWrite, type KernelBo } from "./kernelBo.ts";
 
 const SIZE: Readonly<Record<FieldSpec["type"], number>> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+
+/** Where a field of a layout lies: its offset, type and size in bytes (array fields: all elements). */
+interface FieldAt {
+  readonly name: string;
+  readonly offset: number;
+  readonly type: FieldType;
+  readonly bytes: number;
+}
+
+/**
+ * Each layout's fields by name, built on first use: the IRQ handler, the tick and the job path
+ * read and write interface fields by name several times per event, and a linear search of the
+ * layout (and its offsets record) each time showed in profiles. Layouts are immutable constants,
+ * so the index never goes stale.
+ */
+const FIELD_INDEX = new WeakMap<StructLayout<readonly FieldSpec[]>, ReadonlyMap<string, FieldAt>>();
+
+function fieldIndex(layout: StructLayout<readonly FieldSpec[]>): ReadonlyMap<string, FieldAt> {
+  let index = FIELD_INDEX.get(layout);
+  if (index === undefined) {
+    const offsets = layout.offsets as Readonly<Record<string, number>>;
+    index = new Map(layout.fields.map((f) => [f.name, { name: f.name, offset: offsets[f.name]!, type: f.type, bytes: SIZE[f.type] * (f.count ?? 1) }]));
+    FIELD_INDEX.set(layout, index);
+  }
+  return index;
+}
 
 /** A value for one field of a block write: a number (< 2^53) or a bigint for u64 fields. */
 export type FieldValue = number | bigint;
@@ -34,6 +60,7 @@ export class KernelMap {
   /** `len` bytes at MCU VA `va`: RAM, overlaid with the driver's own stores. */
   read(va: number, len: number): Uint8Array {
     const out = kernelBoRead(this.d, this.bo, va - this.bo.va, len);
+    if (this.shadow.size === 0) return out;
     for (let i = 0; i < len; i++) {
       const b = this.shadow.get(va + i);
       if (b !== undefined) out[i] = b;
@@ -43,19 +70,25 @@ export class KernelMap {
 
   /** A little-endian u32 at `va`. */
   read32(va: number): number {
-    return new DataView(this.read(va, 4).buffer).getUint32(0, true);
+    const b = this.read(va, 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
   }
 
   /** A little-endian u64 at `va`, as a number (interface values stay below 2^53). */
   read64(va: number): number {
-    const v = new DataView(this.read(va, 8).buffer);
-    return v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+    const b = this.read(va, 8);
+    const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+    const hi = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
+    return hi * 2 ** 32 + lo;
   }
 
-  /** A field of the block at `base` described by `layout`. */
+  /**
+   * A field of the block at `base` described by `layout`. A u8 or u16 field reads as its first
+   * byte (the firmware interface blocks have no field that small).
+   */
   field<L extends readonly FieldSpec[]>(base: number, layout: StructLayout<L>, name: L[number]["name"]): number {
-    const f = layout.fields.find((x) => x.name === name)!;
-    const at = base + layout.offsets[name as L[number]["name"]];
+    const f = fieldIndex(layout).get(name)!;
+    const at = base + f.offset;
     return f.type === "u64" ? this.read64(at) : f.type === "u32" ? this.read32(at) : this.read(at, SIZE[f.type])[0]!;
   }
 
@@ -64,16 +97,24 @@ export class KernelMap {
    * become one `MemoryWritten` (the untouched bytes between are written with their current value).
    */
   *write<L extends readonly FieldSpec[]>(base: number, layout: StructLayout<L>, fields: Partial<Record<L[number]["name"], FieldValue>>): KTask<void> {
-    const named = layout.fields.filter((f) => Object.hasOwn(fields, f.name));
+    const index = fieldIndex(layout);
+    const named: FieldAt[] = [];
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const name of Object.keys(fields)) {
+      const f = index.get(name);
+      if (f === undefined) continue;
+      named.push(f);
+      lo = Math.min(lo, f.offset);
+      hi = Math.max(hi, f.offset + f.bytes);
+    }
     if (named.length === 0) return;
-    const offsetOf = (f: FieldSpec) => layout.offsets[f.name as L[number]["name"]];
-    const lo = Math.min(...named.map(offsetOf));
-    const hi = Math.max(...named.map((f) => offsetOf(f) + SIZE[f.type] * (f.count ?? 1)));
     const bytes = this.read(base + lo, hi - lo);
     const view = new DataView(bytes.buffer);
+    const values = fields as Readonly<Record<string, FieldValue>>;
     for (const f of named) {
-      const v = fields[f.name as L[number]["name"]]!;
-      const at = offsetOf(f) - lo;
+      const v = values[f.name]!;
+      const at = f.offset - lo;
       if (f.type === "u64") view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
       else if (f.type === "u32") view.setUint32(at, Number(v) >>> 0, true);
       else if (f.type === "u16") view.setUint16(at, Number(v) & 0xffff, true);
@@ -84,7 +125,7 @@ export class KernelMap {
 
   /** Store raw bytes at `va` (kept in the shadow, then written to RAM). */
   *store(va: number, bytes: Uint8Array): KTask<void> {
-    bytes.forEach((b, i) => this.shadow.set(va + i, b));
+    for (let i = 0; i < bytes.length; i++) this.shadow.set(va + i, bytes[i]!);
     yield* kernelBoWrite(this.d, this.bo, va - this.bo.va, bytes);
   }
 
