@@ -18,7 +18,6 @@
  * once the queue's previous job has finished.
  */
 import { z } from "zod";
-import { buildJobWrapper } from "../../firmware/index.ts";
 import type { DmaFence } from "../../fence/index.ts";
 import { reserveJobDone } from "../fence/jobDone.ts";
 import { emit, type KTask } from "../ktask.ts";
@@ -29,6 +28,7 @@ import { isSignalOp, isTimeline, SYNC_OP_SIZE, SyncOpSchema, syncOpValid, type S
 import { copyObjArray, num, ObjArraySchema, parseArgs, U32, U64 } from "../uapi/userArgs.ts";
 import { groupCanRun } from "./groupLifecycle.ts";
 import type { JobPayload } from "./jobFlow.ts";
+import { jobWrapperWords } from "./jobWrapper.ts";
 import { JobSubmitted, schedPaths } from "./schedEvents.ts";
 import type { PanthorGroup, PanthorQueue } from "./schedTypes.ts";
 
@@ -94,10 +94,7 @@ export function* groupSubmit(c: IoctlCtx, raw: unknown): KTask<IoctlResult> {
   const csif = d.fw!.ifaces!.csifInfo;
   for (const [i, job] of staged.entries()) {
     const { q } = job;
-    const credits = buildJobWrapper({
-      streamAddr: job.streamAddr, streamSize: job.streamSize, latestFlush: job.latestFlush, syncAddr: 0,
-      csif: { csRegCount: csif.cs_reg_count, unpreservedCsRegCount: csif.unpreserved_cs_reg_count, scoreboardSlotCount: csif.scoreboard_slot_count },
-    }).length;
+    const credits = jobWrapperWords(csif, { streamAddr: job.streamAddr, streamSize: job.streamSize, latestFlush: job.latestFlush, syncAddr: 0 });
     if (credits > 0) q.ringSeqno++;
     const payload: JobPayload = { streamAddr: job.streamAddr, streamSize: job.streamSize, latestFlush: job.latestFlush, ringSeqno: q.ringSeqno };
     const deps = waits[i]!.map((w) => (typeof w === "number" ? done[w]! : w));

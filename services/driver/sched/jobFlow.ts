@@ -15,7 +15,7 @@
  *   timeouts, and publishes `JobRingWritten` / `JobFenceSignalled`.
  */
 import { csfDoorbell } from "../../../shared/gpu/registers.ts";
-import { buildJobWrapper, SYNCOBJ_64B_SIZE, wordsToBytes } from "../../firmware/index.ts";
+import { SYNCOBJ_64B_SIZE } from "../../firmware/index.ts";
 import { RINGBUF_INPUT, RINGBUF_OUTPUT } from "../../firmware/interfaces.ts";
 import type { JobQueueEffect } from "../../jobqueue/index.ts";
 import { jobDoneBegin } from "../fence/jobDone.ts";
@@ -24,9 +24,10 @@ import { emit, waitEvent, writel, type KTask } from "../ktask.ts";
 import type { KernelCtx } from "../uapi/ioctlContext.ts";
 import { kernelBoRead, kernelBoWrite } from "../uapi/kernelBo.ts";
 import { noteActivity } from "./activity.ts";
+import { jobWrapperBytes } from "./jobWrapper.ts";
 import { JobFenceSignalled, JobRingWritten, schedPaths } from "./schedEvents.ts";
 import { groupSchedule, requestTick } from "./schedKick.ts";
-import type { PanthorGroup, PanthorQueue, Scheduler } from "./schedTypes.ts";
+import type { PanthorGroup, PanthorQueue, RingJob, Scheduler } from "./schedTypes.ts";
 
 /** What GROUP_SUBMIT hands the backend for each job, carried to {@link queueRunJob}. */
 export interface JobPayload {
@@ -37,11 +38,15 @@ export interface JobPayload {
   readonly ringSeqno: number;
 }
 
+/** The little-endian u32 at `at`. */
+function le32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
 /** The sync object of a queue: `{ u64 seqno; u32 status; u32 pad }` in the group's syncobj BO. */
 export function readSyncobj(kc: KernelCtx, g: PanthorGroup, q: PanthorQueue): { seqno: number; status: number } {
   const b = kernelBoRead(kc.d, g.syncobjs, q.index * SYNCOBJ_64B_SIZE, SYNCOBJ_64B_SIZE);
-  const v = new DataView(b.buffer);
-  return { seqno: v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true), status: v.getUint32(8, true) };
+  return { seqno: le32(b, 4) * 2 ** 32 + le32(b, 0), status: le32(b, 8) };
 }
 
 /** Whether the group's queues' doorbell reaches a running CSG slot. */
@@ -52,14 +57,11 @@ export function resident(g: PanthorGroup): boolean {
 /** `queue_run_job()` for the job the backend pushed (see the module comment). */
 export function* queueRunJob(kc: KernelCtx, g: PanthorGroup, q: PanthorQueue, e: Extract<JobQueueEffect, { type: "pushToRing" }>): KTask<void> {
   const p = e.payload as JobPayload;
-  const csif = kc.d.fw!.ifaces!.csifInfo;
-  const words = buildJobWrapper({
+  const bytes = jobWrapperBytes(kc.d.fw!.ifaces!.csifInfo, {
     streamAddr: p.streamAddr, streamSize: p.streamSize, latestFlush: p.latestFlush, syncAddr: g.syncobjs.va + q.index * SYNCOBJ_64B_SIZE,
-    csif: { csRegCount: csif.cs_reg_count, unpreservedCsRegCount: csif.unpreserved_cs_reg_count, scoreboardSlotCount: csif.scoreboard_slot_count },
   });
   const start = q.insert;
-  if (words.length > 0) {
-    const bytes = wordsToBytes(words);
+  if (bytes.length > 0) {
     const at = start % q.ringSize;
     const first = Math.min(bytes.length, q.ringSize - at);
     yield* kernelBoWrite(kc.d, q.ring, at, bytes.subarray(0, first));
@@ -73,7 +75,7 @@ export function* queueRunJob(kc: KernelCtx, g: PanthorGroup, q: PanthorQueue, e:
     file: g.file, group: g.handle, queue: q.index, job: e.job, seqno: e.seqno, ringStart: start, insert: q.insert, ringSeqno: p.ringSeqno, resident: resident(g),
   });
   // A job with nothing on the ring is done once the job before it is.
-  if (words.length === 0) completeUpTo(kc, q, readSyncobj(kc, g, q).seqno);
+  if (bytes.length === 0) completeUpTo(kc, q, readSyncobj(kc, g, q).seqno);
 }
 
 /** Report every job of `q` whose sync-object value is reached as finished (in ring order). */
@@ -91,8 +93,13 @@ function completeUpTo(kc: KernelCtx, q: PanthorQueue, seqno: number): void {
  * may sleep in reclaim and run again, or deadlock).
  */
 export function groupSyncUpdate(kc: KernelCtx, g: PanthorGroup): void {
-  const seqnos = g.queues.map((q) => readSyncobj(kc, g, q).seqno);
-  const done = g.queues.flatMap((q, i) => q.onRing.filter((j) => j.ringSeqno <= seqnos[i]!).map((job) => ({ q, job })));
+  const seqnos: number[] = [];
+  const done: { q: PanthorQueue; job: RingJob }[] = [];
+  for (const q of g.queues) {
+    const seqno = readSyncobj(kc, g, q).seqno;
+    seqnos.push(seqno);
+    for (const job of q.onRing) if (job.ringSeqno <= seqno) done.push({ q, job });
+  }
   if (done.length === 0) return;
   const end = jobDoneBegin(kc, g, done, () => groupSyncUpdate(kc, g));
   if (end === undefined) return;
