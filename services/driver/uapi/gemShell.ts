@@ -26,8 +26,18 @@ export type GemRun = { readonly ok: true; readonly events: readonly GemEvent[] }
 
 const DEF_BY_TYPE = new Map(GEM_EVENTS.map((d) => [d.type, d]));
 
-function isZero(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
+/**
+ * Whether every byte is 0. Scans whole 32-bit words when the bytes are word-aligned (a page read
+ * from RAM always is): fresh GEM pages are checked a page at a time, and a byte iterator over
+ * 4 KiB showed in profiles.
+ */
+export function isZero(bytes: Uint8Array): boolean {
+  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
+  if (words > 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (let i = 0; i < words; i++) if (w[i] !== 0) return false;
+  }
+  for (let i = words * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 
