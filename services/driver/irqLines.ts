@@ -16,6 +16,10 @@ interface Line {
   readonly handler: () => KTask<void>;
   busy: boolean;
   again: boolean;
+  /** The handler task's name and completion callbacks, built once per line (a line runs thousands of times). */
+  readonly task: string;
+  readonly ended: () => void;
+  readonly failed: (e: unknown) => void;
 }
 
 /** The requested lines of one device. */
@@ -29,7 +33,18 @@ export class IrqLines {
 
   /** `request_irq`: from now on an assertion of `line` runs `handler`. */
   request(line: IrqLineName, handler: () => KTask<void>): void {
-    this.lines.set(line, { handler, busy: false, again: false });
+    const l: Line = {
+      handler, busy: false, again: false, task: `irq-${line}`,
+      ended: () => {
+        l.busy = false;
+        if (l.again && this.lines.get(line) === l) this.run(l);
+      },
+      failed: (e) => {
+        l.busy = false;
+        this.onBug(l.task)(e);
+      },
+    };
+    this.lines.set(line, l);
   }
 
   /** `free_irq`. */
@@ -50,19 +65,12 @@ export class IrqLines {
       l.again = true;
       return;
     }
-    this.run(line, l);
+    this.run(l);
   }
 
-  private run(name: IrqLineName, l: Line): void {
+  private run(l: Line): void {
     l.busy = true;
     l.again = false;
-    const end = () => {
-      l.busy = false;
-      if (l.again && this.lines.get(name) === l) this.run(name, l);
-    };
-    this.tasks.start(`irq-${name}`, l.handler(), end, (e) => {
-      l.busy = false;
-      this.onBug(`irq-${name}`)(e);
-    });
+    this.tasks.start(l.task, l.handler(), l.ended, l.failed);
   }
 }

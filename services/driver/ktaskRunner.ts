@@ -16,6 +16,9 @@ type Waiting =
   | { kind: "sleep" }
   | { kind: "none" };
 
+/** The "not blocked" state, shared: `advance` sets it on every resume and nothing mutates it. */
+const NOT_WAITING: Waiting = Object.freeze({ kind: "none" });
+
 interface Running {
   readonly name: string;
   readonly task: KTask<unknown>;
@@ -41,11 +44,15 @@ export class KernelTaskRunner {
   private readonly running = new Set<Running>();
   private reads = 0;
   private draining = false;
+  /** The GPU's MMIO subject, built once (every register access of every task is published on it). */
+  private readonly mmio: string;
 
   constructor(
     private readonly ctx: ActorContext,
-    private readonly gpu: number,
-  ) {}
+    gpu: number,
+  ) {
+    this.mmio = regsPaths(gpu).mmio;
+  }
 
   /** Names of the tasks in flight and what each waits on (for snapshots and the audit). */
   describe(): { name: string; waiting: string }[] {
@@ -54,17 +61,18 @@ export class KernelTaskRunner {
 
   /** Start a task; `done` gets its return value, `fail` anything it threw. */
   start<R>(name: string, task: KTask<R>, done: (result: R) => void, fail: (error: unknown) => void = (e) => { throw e; }): void {
-    const r: Running = { name, task, done: done as (x: unknown) => void, fail, waiting: { kind: "none" }, held: new Set() };
+    const r: Running = { name, task, done: done as (x: unknown) => void, fail, waiting: NOT_WAITING, held: new Set() };
     this.running.add(r);
     this.resume(r, undefined);
   }
 
   /** Offer a delivered event to the tasks: read completions and matching waits resume their task. */
   offer(e: Envelope): void {
+    const read = EventRegistry.is(MmioReadCompleted, e) ? e.payload : undefined;
     for (const r of [...this.running]) {
       const w = r.waiting;
-      if (w.kind === "read" && EventRegistry.is(MmioReadCompleted, e) && e.payload.tag === w.tag) {
-        this.resume(r, e.payload.value);
+      if (w.kind === "read" && read !== undefined && read.tag === w.tag) {
+        this.resume(r, read.value);
       } else if (w.kind === "wait") {
         const got = w.match(e);
         if (got !== undefined) {
@@ -141,7 +149,7 @@ export class KernelTaskRunner {
 
   private advance(r: Running, input: unknown): void {
     let value = input;
-    r.waiting = { kind: "none" };
+    r.waiting = NOT_WAITING;
     for (;;) {
       let step: IteratorResult<KOp, unknown>;
       try {
@@ -160,7 +168,7 @@ export class KernelTaskRunner {
       value = undefined;
       switch (op.op) {
         case "write":
-          this.ctx.publish(MmioWriteIssued, regsPaths(this.gpu).mmio, { offset: op.offset, value: op.value });
+          this.ctx.publish(MmioWriteIssued, this.mmio, { offset: op.offset, value: op.value });
           continue;
         case "now":
           value = this.ctx.nowNs();
@@ -171,7 +179,7 @@ export class KernelTaskRunner {
         case "read": {
           const tag = `${r.name}#${this.reads++}`;
           r.waiting = { kind: "read", tag };
-          this.ctx.publish(MmioReadIssued, regsPaths(this.gpu).mmio, { offset: op.offset, tag });
+          this.ctx.publish(MmioReadIssued, this.mmio, { offset: op.offset, tag });
           return;
         }
         case "sleep":
