@@ -122,3 +122,18 @@ describe("PhysicalMemory", () => {
     expect(() => new PhysicalMemory(PAGE_SIZE + 1)).toThrow(RangeError);
   });
 });
+
+describe("reading into a caller's buffer", () => {
+  it("copies what read() returns, across frames, zero for untouched frames, overwriting stale bytes", () => {
+    const ram = new PhysicalMemory(4 * PAGE_SIZE);
+    ram.write(PAGE_SIZE - 3, Uint8Array.of(1, 2, 3, 4, 5));
+    const out = new Uint8Array(8).fill(0xee);
+    ram.readInto(PAGE_SIZE - 3, out);
+    expect(out).toEqual(Uint8Array.of(1, 2, 3, 4, 5, 0, 0, 0));
+    expect(out).toEqual(ram.read(PAGE_SIZE - 3, 8));
+    const far = new Uint8Array(64).fill(0xee);
+    ram.readInto(3 * PAGE_SIZE, far);
+    expect(far).toEqual(new Uint8Array(64));
+    expect(() => ram.readInto(4 * PAGE_SIZE - 4, new Uint8Array(8))).toThrow(PhysicalAddressError);
+  });
+});

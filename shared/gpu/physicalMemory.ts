@@ -140,12 +140,29 @@ export class PhysicalMemory {
 
   /** Copy `len` bytes from `pa`; untouched frames read as zeros. */
   read(pa: number, len: number): Uint8Array {
-    this.check(pa, len);
     const out = new Uint8Array(len);
-    this.forEachChunk(pa, len, (page, off, n, done) => {
-      if (page) out.set(page.subarray(off, off + n), done);
-    }, false);
+    this.readInto(pa, out);
     return out;
+  }
+
+  /**
+   * Copy `out.length` bytes from `pa` into `out` (untouched frames read as zeros), for readers
+   * that already hold the destination buffer: no allocation on this path, which the firmware's
+   * instruction fetches and interface reads take on every event.
+   */
+  readInto(pa: number, out: Uint8Array): void {
+    const len = out.length;
+    this.check(pa, len);
+    for (let done = 0; done < len; ) {
+      const addr = pa + done;
+      const off = addr % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, len - done);
+      const page = this.pages.get((addr - off) / PAGE_SIZE);
+      if (page === undefined) out.fill(0, done, done + n);
+      else if (n <= 16) for (let i = 0; i < n; i++) out[done + i] = page[off + i]!; // an instruction or sync object: no subarray view
+      else out.set(n === PAGE_SIZE ? page : page.subarray(off, off + n), done);
+      done += n;
+    }
   }
 
   /** Write `bytes` at `pa`, spanning frames as needed. */

@@ -60,22 +60,67 @@ export function fieldEnd<L extends readonly FieldSpec[]>(layout: StructLayout<L>
   return layout.offsets[field as L[number]["name"]] + SIZE[f.type] * (f.count ?? 1);
 }
 
-function put(view: DataView, at: number, type: FieldType, v: number, where: string): void {
-  const max = type === "u64" ? Number.MAX_SAFE_INTEGER : 2 ** (8 * SIZE[type]) - 1;
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`${where} = ${v} does not fit ${type}`);
-  if (type === "u8") view.setUint8(at, v);
-  else if (type === "u16") view.setUint16(at, v, true);
-  else if (type === "u32") view.setUint32(at, v, true);
-  else view.setBigUint64(at, BigInt(v), true);
+/**
+ * One field with everything the encoder and decoders need precomputed: its byte offset, element
+ * size and count, the largest value its type holds, and the `struct.field` name errors quote.
+ */
+export interface PlacedField {
+  readonly name: string;
+  readonly type: FieldType;
+  /** Array length, or undefined for a scalar. */
+  readonly count: number | undefined;
+  /** Byte offset in the struct. */
+  readonly at: number;
+  /** Bytes per element. */
+  readonly size: number;
+  readonly max: number;
+  /** `struct.field`, as error messages name it. */
+  readonly where: string;
 }
 
-function get(view: DataView, at: number, type: FieldType, where: string): number {
-  if (type === "u8") return view.getUint8(at);
-  if (type === "u16") return view.getUint16(at, true);
-  if (type === "u32") return view.getUint32(at, true);
-  const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${where} = ${v} exceeds 2^53`);
-  return Number(v);
+const placed = new WeakMap<object, readonly PlacedField[]>();
+
+/**
+ * The fields of `layout` with offsets, sizes and names resolved once per layout (cached): the
+ * interface blocks are encoded and decoded on every doorbell, so no per-call string building or
+ * offset lookup.
+ */
+export function placedFields<L extends readonly FieldSpec[]>(layout: StructLayout<L>): readonly PlacedField[] {
+  let p = placed.get(layout);
+  if (p === undefined) {
+    const offsets = layout.offsets as Readonly<Record<string, number>>;
+    p = layout.fields.map((f) => ({
+      name: f.name, type: f.type, count: f.count, at: offsets[f.name]!, size: SIZE[f.type],
+      max: f.type === "u64" ? Number.MAX_SAFE_INTEGER : 2 ** (8 * SIZE[f.type]) - 1, where: `${layout.name}.${f.name}`,
+    }));
+    placed.set(layout, p);
+  }
+  return p;
+}
+
+const TWO_32 = 2 ** 32;
+
+function put(view: DataView, at: number, f: PlacedField, v: number, index?: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > f.max) throw new RangeError(`${f.where}${index === undefined ? "" : `[${index}]`} = ${v} does not fit ${f.type}`);
+  if (f.type === "u32") view.setUint32(at, v, true);
+  else if (f.type === "u64") {
+    // Two halves instead of setBigUint64(BigInt(v)): v is a checked integer below 2^53, so the bytes are the same.
+    view.setUint32(at, v % TWO_32, true);
+    view.setUint32(at + 4, Math.floor(v / TWO_32), true);
+  } else if (f.type === "u8") view.setUint8(at, v);
+  else view.setUint16(at, v, true);
+}
+
+function get(view: DataView, at: number, f: PlacedField, index?: number): number {
+  if (f.type === "u32") return view.getUint32(at, true);
+  if (f.type === "u64") {
+    const hi = view.getUint32(at + 4, true);
+    // 2^53 − 1 has 0x1f_ffff in its high word: anything above does not fit a JS number exactly.
+    if (hi > 0x1f_ffff) throw new RangeError(`${f.where}${index === undefined ? "" : `[${index}]`} = ${view.getBigUint64(at, true)} exceeds 2^53`);
+    return hi * TWO_32 + view.getUint32(at, true);
+  }
+  if (f.type === "u8") return view.getUint8(at);
+  return view.getUint16(at, true);
 }
 
 /** Serialise a struct value to its exact kernel byte layout, little-endian, padding zeroed. */
@@ -83,16 +128,14 @@ export function encodeStruct<L extends readonly FieldSpec[]>(layout: StructLayou
   const buf = new ArrayBuffer(layout.size);
   const view = new DataView(buf);
   const rec = value as Readonly<Record<string, number | readonly number[]>>;
-  for (const f of layout.fields) {
-    const at = layout.offsets[f.name as L[number]["name"]];
+  for (const f of placedFields(layout)) {
     const v = rec[f.name];
-    const where = `${layout.name}.${f.name}`;
     if (f.count === undefined) {
-      if (typeof v !== "number") throw new TypeError(`${where} must be a number`);
-      put(view, at, f.type, v, where);
+      if (typeof v !== "number") throw new TypeError(`${f.where} must be a number`);
+      put(view, f.at, f, v);
     } else {
-      if (!Array.isArray(v) || v.length !== f.count) throw new TypeError(`${where} must have ${f.count} elements`);
-      v.forEach((x: number, i: number) => put(view, at + i * SIZE[f.type], f.type, x, `${where}[${i}]`));
+      if (!Array.isArray(v) || v.length !== f.count) throw new TypeError(`${f.where} must have ${f.count} elements`);
+      for (let i = 0; i < f.count; i++) put(view, f.at + i * f.size, f, v[i] as number, i);
     }
   }
   return buf;
@@ -103,13 +146,13 @@ export function decodeStruct<L extends readonly FieldSpec[]>(layout: StructLayou
   if (bytes.byteLength < layout.size) throw new RangeError(`${layout.name} needs ${layout.size} bytes, got ${bytes.byteLength}`);
   const view = new DataView(bytes);
   const out: Record<string, number | number[]> = {};
-  for (const f of layout.fields) {
-    const at = layout.offsets[f.name as L[number]["name"]];
-    const where = `${layout.name}.${f.name}`;
-    out[f.name] =
-      f.count === undefined
-        ? get(view, at, f.type, where)
-        : Array.from({ length: f.count }, (_, i) => get(view, at + i * SIZE[f.type], f.type, `${where}[${i}]`));
+  for (const f of placedFields(layout)) {
+    if (f.count === undefined) out[f.name] = get(view, f.at, f);
+    else {
+      const list = new Array<number>(f.count);
+      for (let i = 0; i < f.count; i++) list[i] = get(view, f.at + i * f.size, f, i);
+      out[f.name] = list;
+    }
   }
   return out as StructOf<L>;
 }
