@@ -24,7 +24,7 @@ export type PageTranslation = { readonly ok: true; readonly pa: number } | { rea
 export class AsViews {
   private readonly staged = new Map<number, { transtab: bigint; transcfg: bigint }>();
   private readonly tables = new Map<number, PageTable>();
-  private readonly cache = new Map<number, Map<number, { pa: number; perms: LeafPermissions }>>();
+  private readonly cache = new Map<number, Map<number, { translation: PageTranslation; perms: LeafPermissions }>>();
 
   constructor(
     readonly mem: PhysicalMemory,
@@ -68,13 +68,15 @@ export class AsViews {
     const page = va - (va % PAGE_SIZE);
     let perAs = this.cache.get(as);
     const hit = perAs?.get(page);
-    if (hit !== undefined && permits(hit.perms, access)) return { ok: true, pa: hit.pa };
+    if (hit !== undefined && permits(hit.perms, access)) return hit.translation;
     const pt = this.tables.get(as);
     if (pt === undefined) return { ok: false, fault: { exceptionType: EXCEPTION.TRANSLATION_FAULT_0, address: va } };
     const w = walk(pt, page, access);
     if (!w.ok) return { ok: false, fault: { exceptionType: w.exceptionType, address: va } };
     if (perAs === undefined) this.cache.set(as, (perAs = new Map()));
-    perAs.set(page, { pa: w.pa, perms: w.perms });
-    return { ok: true, pa: w.pa };
+    // The answer object is immutable (readonly), so every later hit on the page hands out the same one.
+    const translation: PageTranslation = { ok: true, pa: w.pa };
+    perAs.set(page, { translation, perms: w.perms });
+    return translation;
   }
 }

@@ -23,8 +23,7 @@ import { raiseEvents } from "./reqAck.ts";
 
 /** The CS input block as the host last wrote it. */
 export function readCsInput(f: Firmware, cs: CsSlot) {
-  const bytes = f.fw.readMcu(cs.blocks.input, CS_INPUT.size);
-  return bytes === undefined ? undefined : decodeLenient(CS_INPUT, bytes);
+  return f.fw.readInput(cs.blocks.input, CS_INPUT);
 }
 
 /** Run `fn` on the stream now, or after its slice in flight commits. */
@@ -96,9 +95,9 @@ export function scanCsRequests(f: Firmware, slot: CsgSlot, cs: CsSlot): void {
 
 /** The queue's doorbell: re-read CS_INSERT from the user input page and re-check sync waits. */
 export function refreshInsert(f: Firmware, slot: CsgSlot, cs: CsSlot): void {
-  const bytes = f.fw.readMcu(cs.ringInputVa, RINGBUF_INPUT.size);
-  if (bytes === undefined || cs.state === null) return;
-  const insert = decodeLenient(RINGBUF_INPUT, bytes).insert;
+  const io = f.fw.readInput(cs.ringInputVa, RINGBUF_INPUT);
+  if (io === undefined || cs.state === null) return;
+  const insert = io.insert;
   withCs(f, cs, () => cs.state !== null && setState(f, slot, cs, ringDoorbell(cs.state, insert)));
 }
 

@@ -9,7 +9,7 @@ import { CsgEventRaised, CsgRequestsAcked, CsgStateChanged } from "./firmwareEve
 import { createCsSlot, type BootedImage, type CsSlot, type CsgSlot } from "./firmwareState.ts";
 import { maybeRaiseGlbIdle } from "./glbControl.ts";
 import { CSG, CSG_STATUS_STATE } from "./interfaceBits.ts";
-import { decodeLenient, encodeCsgOutput } from "./interfaceIo.ts";
+import { encodeCsgOutput } from "./interfaceIo.ts";
 import { CSG_INPUT } from "./interfaces.ts";
 import { acknowledge, raiseEvents, requestsPending } from "./reqAck.ts";
 import { discardSuspendBuffer, restoreFromSuspendBuffer, saveToSuspendBuffer } from "./suspendBuffers.ts";
@@ -64,8 +64,7 @@ export function createSlots(f: Firmware, image: BootedImage): CsgSlot[] {
 
 /** The CSG input block as the host last wrote it. */
 function readCsgInput(f: Firmware, slot: CsgSlot) {
-  const bytes = f.fw.readMcu(slot.blocks.input, CSG_INPUT.size);
-  return bytes === undefined ? undefined : decodeLenient(CSG_INPUT, bytes);
+  return f.fw.readInput(slot.blocks.input, CSG_INPUT);
 }
 
 /** Write the firmware's CSG output block. */

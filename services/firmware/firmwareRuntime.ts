@@ -5,9 +5,11 @@ import { memoryPaths } from "../memory/memoryReplica.ts";
 import { encodeWrite } from "../memory/memoryWrites.ts";
 import { IrqRaised } from "../regs/regsEvents.ts";
 import { regsPaths } from "../regs/regsPaths.ts";
+import type { FieldSpec, StructLayout, StructOf } from "../../shared/gpu/structLayout.ts";
 import type { AsViews } from "./asViews.ts";
 import type { FirmwareConfig } from "./firmwareConfig.ts";
 import { firmwarePaths } from "./firmwarePaths.ts";
+import { decodeLenient } from "./interfaceIo.ts";
 import { McuMemory } from "./mcuMemory.ts";
 import type { PendingWrites } from "./pendingWrites.ts";
 
@@ -27,10 +29,14 @@ export class FwRuntime {
   readonly paths: ReturnType<typeof firmwarePaths>;
   readonly regs: ReturnType<typeof regsPaths>;
   private readonly memPath: string;
+  /** An AS0 session that only ever reads (so it records no writes): one for every {@link readMcu}. */
+  private readonly reader: McuMemory;
   private irqBits = 0;
   private depth = 0;
-  /** The bytes last written to each firmware-owned block, by MCU VA (base64). */
-  private readonly blocks = new Map<number, string>();
+  /** The bytes last written to each firmware-owned block, by MCU VA (a private copy). */
+  private readonly blocks = new Map<number, Uint8Array>();
+  /** The last bytes read from each host-written block and their decoding, by MCU VA ({@link readInput}). */
+  private readonly inputs = new Map<number, { readonly layout: object; readonly bytes: Uint8Array; readonly value: unknown }>();
 
   constructor(
     readonly ctx: ActorContext,
@@ -41,6 +47,7 @@ export class FwRuntime {
     this.paths = firmwarePaths(config.gpu);
     this.regs = regsPaths(config.gpu);
     this.memPath = memoryPaths(config.gpu).write;
+    this.reader = new McuMemory(views, MCU_AS, pending);
   }
 
   /** Publish one of the firmware's facts. */
@@ -82,8 +89,25 @@ export class FwRuntime {
 
   /** Read `len` bytes at MCU VA `va` (AS0); undefined when it does not translate. */
   readMcu(va: number, len: number): Uint8Array | undefined {
-    const r = this.session(MCU_AS).read(va, len);
+    const r = this.reader.read(va, len);
     return r.ok ? r.data : undefined;
+  }
+
+  /**
+   * Read and decode (leniently, `decodeLenient`) a block the host writes — an interface input
+   * block, a queue's user input page — at MCU VA `va` (AS0); undefined when it does not
+   * translate. The block is re-read every time, but decoded only when its bytes differ from the
+   * last read at `va`: the firmware scans the same unchanged input blocks on every doorbell. The
+   * value returned may be shared with earlier calls and must not be mutated.
+   */
+  readInput<L extends readonly FieldSpec[]>(va: number, layout: StructLayout<L>): StructOf<L> | undefined {
+    const bytes = this.readMcu(va, layout.size);
+    if (bytes === undefined) return undefined;
+    const last = this.inputs.get(va);
+    if (last !== undefined && last.layout === layout && sameBytes(last.bytes, bytes)) return last.value as StructOf<L>;
+    const value = decodeLenient(layout, bytes);
+    this.inputs.set(va, { layout, bytes, value });
+    return value;
   }
 
   /**
@@ -91,15 +115,15 @@ export class FwRuntime {
    * it already holds these bytes: only changes become `MemoryWritten` events.
    */
   writeBlock(va: number, bytes: Uint8Array): void {
-    const key = Buffer.from(bytes).toString("base64");
-    if (this.blocks.get(va) === key) return;
-    if (this.writeMcu(va, bytes)) this.blocks.set(va, key);
+    const last = this.blocks.get(va);
+    if (last !== undefined && sameBytes(last, bytes)) return;
+    if (this.writeMcu(va, bytes)) this.blocks.set(va, bytes.slice());
   }
 
   /** A cold boot zeroed the blocks at these VAs (or forgets every block when called without any). */
   blocksZeroed(blocks: readonly { readonly va: number; readonly size: number }[]): void {
     this.blocks.clear();
-    for (const b of blocks) this.blocks.set(b.va, Buffer.from(new Uint8Array(b.size)).toString("base64"));
+    for (const b of blocks) this.blocks.set(b.va, new Uint8Array(b.size));
   }
 
   /** Write bytes at MCU VA `va` (AS0) now; false when it does not translate. */
@@ -109,4 +133,11 @@ export class FwRuntime {
     if (r.ok) this.commit(s);
     return r.ok;
   }
+}
+
+/** Whether two byte strings are equal (the blocks are at most a few hundred bytes). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

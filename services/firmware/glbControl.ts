@@ -5,7 +5,7 @@ import type { Firmware } from "./firmware.ts";
 import { GlbEventRaised, GlbRequestsAcked, GlbRequestsIgnored } from "./firmwareEvents.ts";
 import { glbRequestNames, glbTimerNs, planGlbAcks, progressTimerNs } from "./glbRequests.ts";
 import { GLB, GLB_TIMER } from "./interfaceBits.ts";
-import { decodeLenient, encodeGlbOutput } from "./interfaceIo.ts";
+import { encodeGlbOutput } from "./interfaceIo.ts";
 import { GLB_INPUT } from "./interfaces.ts";
 import { acknowledge, raiseEvents, requestsPending } from "./reqAck.ts";
 
@@ -20,8 +20,7 @@ import { acknowledge, raiseEvents, requestsPending } from "./reqAck.ts";
 
 /** The GLB input block as the host last wrote it; undefined when the shared region does not translate. */
 function readGlbInput(f: Firmware) {
-  const bytes = f.image === null ? undefined : f.fw.readMcu(f.image.layout.glb.input, GLB_INPUT.size);
-  return bytes === undefined ? undefined : decodeLenient(GLB_INPUT, bytes);
+  return f.image === null ? undefined : f.fw.readInput(f.image.layout.glb.input, GLB_INPUT);
 }
 
 /** Write the firmware's GLB output block (ack, doorbell_ack, halt_status). */

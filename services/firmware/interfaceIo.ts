@@ -1,4 +1,4 @@
-import { encodeStruct, type FieldSpec, type StructLayout, type StructOf } from "../../shared/gpu/structLayout.ts";
+import { encodeStruct, placedFields, type FieldSpec, type FieldType, type StructLayout, type StructOf } from "../../shared/gpu/structLayout.ts";
 import type { CsOutputStatus } from "./cs/status.ts";
 import { CSG_OUTPUT, CS_OUTPUT, GLB_OUTPUT, RINGBUF_OUTPUT } from "./interfaces.ts";
 
@@ -12,22 +12,30 @@ import { CSG_OUTPUT, CS_OUTPUT, GLB_OUTPUT, RINGBUF_OUTPUT } from "./interfaces.
 
 /** Decode `bytes` as `layout` without ever throwing: short input reads as zeros, u64 keeps 53 bits. */
 export function decodeLenient<L extends readonly FieldSpec[]>(layout: StructLayout<L>, bytes: Uint8Array): StructOf<L> {
-  const buf = new Uint8Array(layout.size);
-  buf.set(bytes.subarray(0, layout.size));
-  const view = new DataView(buf.buffer);
-  const get = (at: number, type: FieldSpec["type"]): number => {
-    if (type === "u8") return view.getUint8(at);
-    if (type === "u16") return view.getUint16(at, true);
-    if (type === "u32") return view.getUint32(at, true);
-    return view.getUint32(at, true) + (view.getUint32(at + 4, true) & 0x1f_ffff) * 2 ** 32;
-  };
-  const width = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
+  // Read the caller's bytes in place when they cover the struct (the usual case); pad a short input with zeros.
+  let src = bytes;
+  if (bytes.length < layout.size) {
+    src = new Uint8Array(layout.size);
+    src.set(bytes);
+  }
+  const view = new DataView(src.buffer, src.byteOffset, layout.size);
   const out: Record<string, number | number[]> = {};
-  for (const f of layout.fields) {
-    const at = layout.offsets[f.name as L[number]["name"]];
-    out[f.name] = f.count === undefined ? get(at, f.type) : Array.from({ length: f.count }, (_, i) => get(at + i * width[f.type], f.type));
+  for (const f of placedFields(layout)) {
+    if (f.count === undefined) out[f.name] = readLenient(view, f.at, f.type);
+    else {
+      const list = new Array<number>(f.count);
+      for (let i = 0; i < f.count; i++) list[i] = readLenient(view, f.at + i * f.size, f.type);
+      out[f.name] = list;
+    }
   }
   return out as StructOf<L>;
+}
+
+function readLenient(view: DataView, at: number, type: FieldType): number {
+  if (type === "u32") return view.getUint32(at, true);
+  if (type === "u64") return view.getUint32(at, true) + (view.getUint32(at + 4, true) & 0x1f_ffff) * 2 ** 32;
+  if (type === "u8") return view.getUint8(at);
+  return view.getUint16(at, true);
 }
 
 /** The firmware's copy of a GLB output block. */
@@ -62,15 +70,18 @@ export function encodeCsgOutput(o: CsgOutputWords): Uint8Array {
   }));
 }
 
-const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+/** The CS output block's reserved words: read-only to encodeStruct, so one shared array each. */
+const RESERVED1: readonly number[] = Object.freeze(new Array<number>(15).fill(0));
+const RESERVED2: readonly number[] = Object.freeze(new Array<number>(6).fill(0));
+const RESERVED3: readonly number[] = Object.freeze(new Array<number>(10).fill(0));
 
 /** CS output block bytes: CS_ACK and the status words of `csOutputStatus()`. */
 export function encodeCsOutput(ack: number, s: CsOutputStatus): Uint8Array {
   return new Uint8Array(encodeStruct(CS_OUTPUT, {
-    ack, reserved1: zeros(15), status_cmd_ptr: s.status_cmd_ptr, status_wait: s.status_wait, status_req_resource: s.status_req_resource,
+    ack, reserved1: RESERVED1, status_cmd_ptr: s.status_cmd_ptr, status_wait: s.status_wait, status_req_resource: s.status_req_resource,
     status_wait_sync_ptr: s.status_wait_sync_ptr, status_wait_sync_value: s.status_wait_sync_value, status_scoreboards: s.status_scoreboards,
-    status_blocked_reason: s.status_blocked_reason, status_wait_sync_value_hi: s.status_wait_sync_value_hi, reserved2: zeros(6),
-    fault: s.fault, fatal: s.fatal, fault_info: s.fault_info, fatal_info: s.fatal_info, reserved3: zeros(10),
+    status_blocked_reason: s.status_blocked_reason, status_wait_sync_value_hi: s.status_wait_sync_value_hi, reserved2: RESERVED2,
+    fault: s.fault, fatal: s.fatal, fault_info: s.fault_info, fatal_info: s.fatal_info, reserved3: RESERVED3,
     heap_vt_start: s.heap_vt_start, heap_vt_end: s.heap_vt_end, reserved4: 0, heap_frag_end: s.heap_frag_end, heap_address: s.heap_address,
   }));
 }

@@ -37,9 +37,9 @@ export class McuMemory implements CsMemory {
       const t = this.views.translatePage(this.as, at, "read");
       if (!t.ok) return t;
       const pa = t.pa + (at % PAGE_SIZE);
-      const chunk = out.subarray(done, done + n);
+      const chunk = n === bytes ? out : out.subarray(done, done + n);
       try {
-        chunk.set(this.views.mem.read(pa, n));
+        this.views.mem.readInto(pa, chunk);
       } catch (e) {
         if (e instanceof PhysicalAddressError) return busFault(at);
         throw e;
