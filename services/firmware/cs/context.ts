@@ -1,7 +1,7 @@
 import { EXCEPTION } from "../../../shared/gpu/exceptions.ts";
 import type { CsEffect } from "./effects.ts";
 import type { CsMemory } from "./memory.ts";
-import type { CsDraft } from "./state.ts";
+import { currentInstructionAddress, draftOf, type CsDraft, type CsState } from "./state.ts";
 
 /**
  * The execution context of one interpreter call, and the register/memory accessors every
@@ -28,6 +28,22 @@ export interface Exec {
   readonly effects: CsEffect[];
   /** GPU VA of the instruction being executed. */
   pc: number;
+  /** `d.regs` is this call's own copy (see {@link draftOf}: registers are copied on first write). */
+  regsOwned: boolean;
+}
+
+/** The context of one interpreter call on a working copy of `state`, at its current instruction. */
+export function execOf(state: CsState, mem: CsMemory, clock: CsClock): Exec {
+  return { d: draftOf(state), mem, clock, effects: [], pc: currentInstructionAddress(state), regsOwned: false };
+}
+
+/** The draft's register file, copied from the state it was drafted from on the first write. */
+function ownRegs(x: Exec): number[] {
+  if (!x.regsOwned) {
+    x.d.regs = x.d.regs.slice();
+    x.regsOwned = true;
+  }
+  return x.d.regs as number[];
 }
 
 /** An exception that stops the CS (CS_FATAL), thrown from instruction code. */
@@ -70,15 +86,27 @@ export function pair(x: Exec, n: number): bigint {
 /** Write r[n]. */
 export function setReg(x: Exec, n: number, v: number): void {
   checkReg(x, n, 1);
-  x.d.regs[n] = v >>> 0;
+  ownRegs(x)[n] = v >>> 0;
+}
+
+/**
+ * Write d[n] from a non-negative integer below 2^53 (MOVE48's immediate): the same words as
+ * `setPair(x, n, BigInt(v))`, without BigInt arithmetic on the interpreter's hottest path.
+ */
+export function setPairFromNumber(x: Exec, n: number, v: number): void {
+  checkReg(x, n, 2);
+  const regs = ownRegs(x);
+  regs[n] = v >>> 0;
+  regs[n + 1] = Math.floor(v / 2 ** 32) >>> 0;
 }
 
 /** Write d[n] (mod 2^64). */
 export function setPair(x: Exec, n: number, v: bigint): void {
   checkReg(x, n, 2);
   const u = BigInt.asUintN(64, v);
-  x.d.regs[n] = Number(u & 0xffff_ffffn);
-  x.d.regs[n + 1] = Number(u >> 32n);
+  const regs = ownRegs(x);
+  regs[n] = Number(u & 0xffff_ffffn);
+  regs[n + 1] = Number(u >> 32n);
 }
 
 /**
@@ -87,6 +115,14 @@ export function setPair(x: Exec, n: number, v: bigint): void {
  * fault — a guess at what the firmware reports.
  */
 export function pointer(x: Exec, n: number, offset = 0): number {
+  checkReg(x, n, 2);
+  const hi = x.d.regs[n + 1]!;
+  if (hi < 0x1_0000) {
+    // d[n] is below 2^48, so it and an in-range sum are exact as numbers: the BigInt path below
+    // gives the same answer and is only needed for wrap-around and out-of-range faults.
+    const va = hi * 2 ** 32 + x.d.regs[n]! + offset;
+    if (va >= 0 && va < 2 ** 48) return va;
+  }
   const va = BigInt.asUintN(64, pair(x, n) + BigInt(offset));
   if (va >= 1n << 48n) throw new CsTrap(EXCEPTION.ADDR_SIZE_FAULT_IN, Number(va & 0xffff_ffff_ffffn), `address 0x${va.toString(16)} is beyond 48 bits`);
   return Number(va);

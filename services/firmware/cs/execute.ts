@@ -1,6 +1,6 @@
 import { EXCEPTION, exceptionName } from "../../../shared/gpu/exceptions.ts";
 import { issueAsync } from "./asyncOps.ts";
-import { CsTrap, invalid, load, pair, pointer, reg, setPair, setReg, slotsClear, store, type Exec } from "./context.ts";
+import { CsTrap, invalid, load, pair, pointer, reg, setPair, setPairFromNumber, setReg, slotsClear, store, type Exec } from "./context.ts";
 import { branch, call, jump } from "./flow.ts";
 import { computeJob, fragmentJob, idvsJob, rawJob, type JobDescriptor } from "./jobs.ts";
 import type { Instruction } from "./layouts.ts";
@@ -22,7 +22,7 @@ export function execute(x: Exec, i: Instruction): Outcome {
     case "NOP":
       return "next";
     case "MOVE48":
-      setPair(x, i.destination, BigInt(i.immediate));
+      setPairFromNumber(x, i.destination, i.immediate);
       return "next";
     case "MOVE32":
       setReg(x, i.destination, i.immediate);

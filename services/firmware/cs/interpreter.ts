@@ -1,14 +1,14 @@
 import { EXCEPTION } from "../../../shared/gpu/exceptions.ts";
 import { CS_STATUS_BLOCKED_REASON } from "../interfaceBits.ts";
 import { drainDeferred } from "./asyncOps.ts";
-import { CsTrap, ZERO_CLOCK, slotsClear, type CsClock, type Exec } from "./context.ts";
+import { CsTrap, ZERO_CLOCK, execOf, slotsClear, type CsClock, type Exec } from "./context.ts";
 import type { CsEffect, StepResult } from "./effects.ts";
 import { decodeWords } from "./encoding.ts";
 import { execute, raiseFatal, raiseFault } from "./execute.ts";
 import { advance, call, nextInstruction } from "./flow.ts";
 import type { CsMemory } from "./memory.ts";
 import { fetchWord } from "./ring.ts";
-import { currentInstructionAddress, draftOf, type CsState } from "./state.ts";
+import { currentInstructionAddress, type CsState } from "./state.ts";
 
 /**
  * The CS interpreter as pure functions over {@link CsState}: what the MCU firmware does for one
@@ -49,7 +49,7 @@ function blockedEffect(x: Exec): CsEffect {
 export function step(state: CsState, mem: CsMemory, budget: number, clock: CsClock = ZERO_CLOCK): StepResult {
   if (state.fatal !== null || state.faultPending !== null) return stop(state);
   if (state.block?.kind === "syncWait" && !state.block.recheck) return stop(state);
-  const x: Exec = { d: draftOf(state), mem, clock, effects: [], pc: currentInstructionAddress(state) };
+  const x = execOf(state, mem, clock);
   const d = x.d;
   let executed = 0;
   while (executed < budget && d.faultPending === null && d.fatal === null) {
@@ -111,7 +111,7 @@ export type JobOutcome = { readonly ok: true } | { readonly ok: false; readonly 
 export function jobDone(state: CsState, mem: CsMemory, jobId: number, outcome: JobOutcome = { ok: true }, clock: CsClock = ZERO_CLOCK): StepResult {
   const index = state.pendingJobs.findIndex((j) => j.id === jobId);
   if (index < 0) throw new RangeError(`CS has no pending job ${jobId} (pending: ${state.pendingJobs.map((j) => j.id).join(", ") || "none"})`);
-  const x: Exec = { d: draftOf(state), mem, clock, effects: [], pc: currentInstructionAddress(state) };
+  const x = execOf(state, mem, clock);
   const [job] = x.d.pendingJobs.splice(index, 1);
   x.d.scoreboard[job!.slot]! -= 1;
   if (!outcome.ok && x.d.fatal === null) raiseFault(x, outcome.exceptionType, outcome.info ?? 0);
@@ -160,7 +160,7 @@ export function runnable(state: CsState): boolean {
  * unverified (cs-isa.md §1.4).
  */
 export function raiseTilerOom(state: CsState): StepResult {
-  const x: Exec = { d: draftOf(state), mem: NO_MEMORY, clock: ZERO_CLOCK, effects: [], pc: currentInstructionAddress(state) };
+  const x = execOf(state, NO_MEMORY, ZERO_CLOCK);
   const h = state.tilerOomHandler;
   if (h === null) {
     const { context, vtStart, vtEnd, fragEnd } = state.heap;

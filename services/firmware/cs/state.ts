@@ -145,7 +145,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A mutable working copy of a {@link CsState}, used inside one interpreter call. */
 export type CsDraft = Mutable<Omit<CsState, "regs" | "scoreboard" | "frames" | "pendingJobs" | "deferred" | "ring" | "heap">> & {
-  regs: number[];
+  /** Shared with the original state until the first register write copies it (`setReg` in `context.ts`). */
+  regs: readonly number[];
   scoreboard: number[];
   frames: Mutable<CsFrame>[];
   pendingJobs: PendingJob[];
@@ -202,11 +203,14 @@ export function createCsState(opts: CreateCsStateOptions): CsState {
   };
 }
 
-/** A working copy whose arrays and nested records may be mutated without touching `s`. */
+/**
+ * A working copy whose arrays and nested records may be mutated without touching `s`. The
+ * register file (96 words) is not copied here: most calls write no register, so the first write
+ * copies it (copy-on-write, `context.ts`), and the draft shares `s.regs` until then.
+ */
 export function draftOf(s: CsState): CsDraft {
   return {
     ...s,
-    regs: s.regs.slice(),
     scoreboard: s.scoreboard.slice(),
     frames: s.frames.map((f) => ({ ...f })),
     pendingJobs: s.pendingJobs.slice(),
