@@ -2,7 +2,7 @@ import type { HrTimer } from "../../shared/time/hrtimer.ts";
 import type { CsClock } from "./cs/context.ts";
 import type { StepResult } from "./cs/effects.ts";
 import { runnable, step } from "./cs/interpreter.ts";
-import { pickStream } from "./csArbiter.ts";
+import { pickStream, type StreamCandidate } from "./csArbiter.ts";
 import type { FwRuntime } from "./firmwareRuntime.ts";
 import type { CsSlot } from "./firmwareState.ts";
 import type { McuMemory } from "./mcuMemory.ts";
@@ -104,9 +104,11 @@ export class CsExecutor {
   }
 
   private pick(): CsSlot | undefined {
-    const candidates = this.host.streams()
-      .filter((cs) => cs.state !== null && runnable(cs.state))
-      .map((cs) => ({ csg: cs.csg, cs: cs.index, csgPriority: this.host.group(cs).priority, csPriority: cs.priority, lastRun: cs.lastRun, slot: cs }));
+    const candidates: (StreamCandidate & { readonly slot: CsSlot })[] = [];
+    for (const cs of this.host.streams()) {
+      if (cs.state === null || !runnable(cs.state)) continue;
+      candidates.push({ csg: cs.csg, cs: cs.index, csgPriority: this.host.group(cs).priority, csPriority: cs.priority, lastRun: cs.lastRun, slot: cs });
+    }
     return pickStream(candidates)?.slot;
   }
 }

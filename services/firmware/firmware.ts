@@ -49,7 +49,7 @@ export class Firmware {
     this.fw = new FwRuntime(ctx, config, new AsViews(mem, config), new PendingWrites());
     this.glb = createGlbState(config.shaderPresent, config.timing.defaultIdleNs);
     this.executor = new CsExecutor(this.fw, {
-      streams: () => this.slots.filter((s) => runningSlot(s)).flatMap((s) => s.cs.filter((c) => c.started && !c.parked && c.oom === null)),
+      streams: () => this.schedulableStreams(),
       group: (cs) => this.slotOf(cs),
       commit: (cs, result, session) => commitSlice(this, cs, result, session),
     });
@@ -65,6 +65,16 @@ export class Firmware {
   /** The MCU executes and answers (state `running`). */
   get running(): boolean {
     return this.mcu.getSnapshot().value === "running";
+  }
+
+  /** Streams of running CSGs that are started, not parked and not held by a TILER_OOM (asked before every slice). */
+  schedulableStreams(): CsSlot[] {
+    const out: CsSlot[] = [];
+    for (const s of this.slots) {
+      if (!runningSlot(s)) continue;
+      for (const c of s.cs) if (c.started && !c.parked && c.oom === null) out.push(c);
+    }
+    return out;
   }
 
   /** The CSG slot of a stream. */

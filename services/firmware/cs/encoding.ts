@@ -15,6 +15,9 @@ interface CompiledField {
   readonly lo: number;
   readonly width: number;
   readonly signed: boolean;
+  /** The range a value must fall in to be encodable. */
+  readonly min: number;
+  readonly max: number;
 }
 
 interface CompiledLayout {
@@ -24,7 +27,10 @@ interface CompiledLayout {
 }
 
 function compile(kind: InstructionKind, opcode: number, fields: Readonly<Record<string, FieldSpec>>): CompiledLayout {
-  const compiled = Object.entries(fields).map(([name, spec]) => ({ name, lo: spec[0], width: spec[1], signed: spec[2] === "signed" }));
+  const compiled = Object.entries(fields).map(([name, [lo, width, sign]]) => {
+    const signed = sign === "signed";
+    return { name, lo, width, signed, min: signed ? -(2 ** (width - 1)) : 0, max: signed ? 2 ** (width - 1) - 1 : 2 ** width - 1 };
+  });
   for (const f of compiled) {
     // extract()/encodeInstruction() rely on this: only a field starting at bit 0 may cross bit 32.
     const crosses = f.lo < 32 && f.lo + f.width > 32;
@@ -110,11 +116,8 @@ export function encodeInstruction(instr: Instruction): bigint {
   const values = instr as unknown as Readonly<Record<string, number>>;
   for (const f of layout.fields) {
     const v = values[f.name];
-    const where = `${instr.kind}.${f.name}`;
-    if (v === undefined || !Number.isInteger(v)) throw new RangeError(`${where} must be an integer, got ${String(v)}`);
-    const min = f.signed ? -(2 ** (f.width - 1)) : 0;
-    const max = f.signed ? 2 ** (f.width - 1) - 1 : 2 ** f.width - 1;
-    if (v < min || v > max) throw new RangeError(`${where} = ${v} does not fit ${f.signed ? "signed " : ""}${f.width} bits`);
+    if (v === undefined || !Number.isInteger(v)) throw new RangeError(`${instr.kind}.${f.name} must be an integer, got ${String(v)}`);
+    if (v < f.min || v > f.max) throw new RangeError(`${instr.kind}.${f.name} = ${v} does not fit ${f.signed ? "signed " : ""}${f.width} bits`);
     const u = v < 0 ? v + 2 ** f.width : v;
     if (f.width > 32) {
       lo += u % 2 ** 32;

@@ -89,8 +89,16 @@ export const CS_EXCEPTION_HANDLER_TYPE = { TILER_OOM: 2 } as const;
 /** `MALI_TASK_AXIS_*` (RUN_COMPUTE). */
 export const TASK_AXIS = { X: 0, Y: 1, Z: 2 } as const;
 
+/** Value → first name declared with it, per enum table (the tables are constants, so built once each). */
+const NAMES = new WeakMap<object, ReadonlyMap<number, string>>();
+
 /** Name of an enum value, or undefined when the value is not defined (an invalid encoding). */
 export function enumName<T extends Readonly<Record<string, number>>>(table: T, value: number): keyof T | undefined {
-  for (const [name, v] of Object.entries(table)) if (v === value) return name as keyof T;
-  return undefined;
+  let names = NAMES.get(table);
+  if (names === undefined) {
+    const m = new Map<number, string>();
+    for (const [name, v] of Object.entries(table)) if (!m.has(v)) m.set(v, name);
+    NAMES.set(table, (names = m));
+  }
+  return names.get(value) as keyof T | undefined;
 }
