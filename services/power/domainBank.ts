@@ -1,7 +1,7 @@
 import type { Actor } from "xstate";
 import type { ActorContext } from "../../shared/actor/actor.ts";
 import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
-import { createPowerDomainMachine, type PowerDomainConfig, type PowerRejection } from "./powerDomainMachine.ts";
+import { createPowerDomainMachine, type DomainMasks, type PowerDomainConfig, type PowerEvent, type PowerRejection } from "./powerDomainMachine.ts";
 import { POWER_DOMAINS, type PowerDomain } from "./powerDomain.ts";
 
 /** What the domains need from the rest of the controller, and how they report. */
@@ -38,25 +38,35 @@ type DomainActor = Actor<ReturnType<typeof createPowerDomainMachine>>;
  */
 export function startDomainBank(ctx: ActorContext, domains: Readonly<Record<PowerDomain, PowerDomainConfig>>, deps: DomainBankDeps): DomainBank {
   const machines = new Map<PowerDomain, DomainActor>();
-  const readyOf = (d: PowerDomain) => machines.get(d)?.getSnapshot().context.ready ?? 0;
-  const busyOf = (d: PowerDomain) => (machines.get(d)?.getSnapshot().context.trans ?? 0) !== 0;
+  const masks: Record<PowerDomain, DomainMasks> = { l2: { ready: 0, trans: 0 }, tiler: { ready: 0, trans: 0 }, shader: { ready: 0, trans: 0 } };
+  const readyOf = (d: PowerDomain) => masks[d].ready;
+  const busyOf = (d: PowerDomain) => masks[d].trans !== 0;
+  const send = (d: PowerDomain, event: PowerEvent) => {
+    const m = machines.get(d);
+    if (m !== undefined) sendChecked(m, event);
+  };
   for (const domain of POWER_DOMAINS) {
-    const machine = createPowerDomainMachine(domains[domain], {
+    // The PWRTRANS latency is this domain's hrtimer rather than an XState `after` delay: same
+    // expiry and the same place in the actor's order (armed right after PowerTransitionStarted is
+    // published), without XState's scheduled-event bookkeeping on every transition.
+    const transition = ctx.timer(`${domain}-pwrtrans`, () => {
+      send(domain, { type: "PWRTRANS_DONE" });
+      return "norestart";
+    });
+    const machine = createPowerDomainMachine(domains[domain], masks[domain], {
       isPowered: deps.isPowered,
       isClocked: deps.isClocked,
       mayPowerUp: () => domain === "l2" || (readyOf("l2") !== 0 && !busyOf("l2")),
       mayPowerDown: () => domain !== "l2" || ((readyOf("tiler") | readyOf("shader")) === 0 && !busyOf("tiler") && !busyOf("shader")),
       latencyNs: deps.latencyNs,
+      armTransition: (latencyNs) => transition.start(latencyNs, "rel"),
+      cancelTransition: () => void transition.cancel(),
       started: (direction, trans, latencyNs) => deps.started(domain, direction, trans, latencyNs),
       changed: (ready, trans) => deps.changed(domain, ready, trans),
       rejected: (mask, reason) => deps.rejected(domain, mask, reason),
     });
     machines.set(domain, startHostedMachine(ctx, machine, { id: `${ctx.name}.${domain}` }));
   }
-  const send = (d: PowerDomain, event: Parameters<DomainActor["send"]>[0]) => {
-    const m = machines.get(d);
-    if (m !== undefined) sendChecked(m, event);
-  };
   return {
     request: (domain, type, mask) => send(domain, { type, mask }),
     resetAll: () => RESET_ORDER.forEach((d) => send(d, { type: "RESET" })),
@@ -64,8 +74,7 @@ export function startDomainBank(ctx: ActorContext, domains: Readonly<Record<Powe
     snapshot() {
       const out = {} as Record<PowerDomain, { state: unknown; ready: number; trans: number }>;
       for (const [d, m] of machines) {
-        const s = m.getSnapshot();
-        out[d] = { state: s.value, ready: s.context.ready, trans: s.context.trans };
+        out[d] = { state: m.getSnapshot().value, ready: masks[d].ready, trans: masks[d].trans };
       }
       return out;
     },

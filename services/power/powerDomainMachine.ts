@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { setup } from "xstate";
 import type { z } from "zod";
 import type { PowerDomain } from "./powerDomain.ts";
 import type { PowerRejectionSchema } from "./powerEvents.ts";
@@ -9,6 +9,20 @@ export interface PowerDomainConfig {
   readonly present: number;
   readonly upNs: number;
   readonly downNs: number;
+}
+
+/**
+ * A domain's READY and PWRTRANS bits (`L2_READY_LO`, `SHADER_PWRTRANS_LO`, …): data beside the
+ * machine, as the MMU keeps its TLB beside the AS slot machine. The machine's lifecycle state says
+ * what the domain is doing; these say which cores. Only the machine's actions write them, each
+ * after reporting the change, so whoever reads them (the other domains' rules, the energy
+ * account) sees the old bits until the fact is published. Kept out of the machine's context so a
+ * transition does not copy its snapshot a second time for them (XState's `assign` does): the
+ * power-cycle load runs four of these transitions every 100 µs.
+ */
+export interface DomainMasks {
+  ready: number;
+  trans: number;
 }
 
 /** Why a request was refused (`PowerRequestRejected.reason`). */
@@ -30,23 +44,24 @@ export interface PowerDomainDeps {
   /** Latency of a transition, drawn by the actor (nominal ± jitter). */
   readonly latencyNs: (nominalNs: number) => number;
   readonly started: (direction: "up" | "down", trans: number, latencyNs: number) => void;
+  /**
+   * Arm the domain's PWRTRANS timer: `PWRTRANS_DONE` is to come back in `latencyNs`. Re-arming or
+   * cancelling drops a pending expiry, so a stale one never reaches the machine.
+   */
+  readonly armTransition: (latencyNs: number) => void;
+  /** Drop the pending PWRTRANS expiry (the domain lost power mid-transition). */
+  readonly cancelTransition: () => void;
   readonly changed: (ready: number, trans: number) => void;
   readonly rejected: (mask: number, reason: PowerRejection) => void;
 }
 
 /**
- * PWRON/PWROFF writes, and RESET: every core of the domain loses power at once, in any state —
- * a completed GPU soft reset (`GPU_CMD` SOFT_RESET leaves every domain off) or the `mali` rail
+ * PWRON/PWROFF writes; PWRTRANS_DONE, the transition's latency elapsed (the timer armed through
+ * `armTransition`); and RESET: every core of the domain loses power at once, in any state — a
+ * completed GPU soft reset (`GPU_CMD` SOFT_RESET leaves every domain off) or the `mali` rail
  * switched off under it.
  */
-type PowerEvent = { type: "PWRON"; mask: number } | { type: "PWROFF"; mask: number } | { type: "RESET" };
-
-interface PowerContext {
-  readonly config: PowerDomainConfig;
-  ready: number;
-  trans: number;
-  latencyNs: number;
-}
+export type PowerEvent = { type: "PWRON"; mask: number } | { type: "PWROFF"; mask: number } | { type: "PWRTRANS_DONE" } | { type: "RESET" };
 
 /**
  * One power domain (L2, tiler or shader cores) with the PWRON/PWROFF → PWRTRANS → READY protocol
@@ -56,21 +71,35 @@ interface PowerContext {
  * overlap is a driver bug the model reports instead of guessing the hardware's answer. Power-up
  * also needs the `mali` rail and the `core` clock on (Panthor enables them in probe and resume
  * before `panthor_gpu_l2_power_on()`); without them the request is refused as `unpowered` or
- * `unclocked` rather than left to hang as it would on the hardware.
+ * `unclocked` rather than left to hang as it would on the hardware. The domain's READY and
+ * PWRTRANS bits are `masks`, which the actions keep up to date.
  */
-export function createPowerDomainMachine(config: PowerDomainConfig, deps: PowerDomainDeps) {
+export function createPowerDomainMachine(config: PowerDomainConfig, masks: DomainMasks, deps: PowerDomainDeps) {
+  /** Cores `trans` start a transition: report it with its drawn latency, arm the timer, show PWRTRANS. */
+  function begin(direction: "up" | "down", trans: number, nominalNs: number): void {
+    const latencyNs = deps.latencyNs(nominalNs);
+    deps.started(direction, trans, latencyNs);
+    deps.armTransition(latencyNs);
+    masks.trans = trans;
+  }
+  /** The transition ended (or power was lost): report the new READY, then show it, PWRTRANS clear. */
+  function settle(ready: number): void {
+    deps.changed(ready, 0);
+    masks.ready = ready;
+    masks.trans = 0;
+  }
   return setup({
-    types: {} as { context: PowerContext; events: PowerEvent },
+    types: {} as { events: PowerEvent },
     guards: {
       notPresent: ({ event }) => "mask" in event && ((event.mask & ~config.present) !== 0 || event.mask === 0),
       unpowered: () => !deps.isPowered(),
       unclocked: () => !deps.isClocked(),
-      quiescentOff: ({ context }) => context.ready === 0 && context.trans === 0,
+      quiescentOff: () => masks.ready === 0 && masks.trans === 0,
       upForbidden: () => !deps.mayPowerUp(),
       downForbidden: () => !deps.mayPowerDown(),
-      anyReady: ({ context }) => context.ready !== 0,
-      alreadyUp: ({ context, event }) => (maskOf(event) & ~context.ready) === 0,
-      alreadyDown: ({ context, event }) => (maskOf(event) & context.ready) === 0,
+      someStayReady: () => (masks.ready & ~masks.trans) !== 0,
+      alreadyUp: ({ event }) => (maskOf(event) & ~masks.ready) === 0,
+      alreadyDown: ({ event }) => (maskOf(event) & masks.ready) === 0,
     },
     actions: {
       rejectNotPresent: ({ event }) => deps.rejected(maskOf(event), "not-present"),
@@ -79,41 +108,18 @@ export function createPowerDomainMachine(config: PowerDomainConfig, deps: PowerD
       rejectBusy: ({ event }) => deps.rejected(maskOf(event), "busy"),
       rejectL2Off: ({ event }) => deps.rejected(maskOf(event), "l2-off"),
       rejectCoresOn: ({ event }) => deps.rejected(maskOf(event), "cores-on"),
-      beginUp: assign(({ context, event }) => {
-        const trans = maskOf(event) & ~context.ready;
-        const latencyNs = deps.latencyNs(config.upNs);
-        deps.started("up", trans, latencyNs);
-        return { trans, latencyNs };
-      }),
-      beginDown: assign(({ context, event }) => {
-        const trans = maskOf(event) & context.ready;
-        const latencyNs = deps.latencyNs(config.downNs);
-        deps.started("down", trans, latencyNs);
-        return { trans, latencyNs };
-      }),
-      completeUp: assign(({ context }) => {
-        const ready = context.ready | context.trans;
-        deps.changed(ready, 0);
-        return { ready, trans: 0 };
-      }),
-      completeDown: assign(({ context }) => {
-        const ready = context.ready & ~context.trans;
-        deps.changed(ready, 0);
-        return { ready, trans: 0 };
-      }),
-      collapse: assign(() => {
-        deps.changed(0, 0);
-        return { ready: 0, trans: 0 };
-      }),
-    },
-    delays: {
-      TRANSITION: ({ context }) => context.latencyNs / 1_000_000,
+      beginUp: ({ event }) => begin("up", maskOf(event) & ~masks.ready, config.upNs),
+      beginDown: ({ event }) => begin("down", maskOf(event) & masks.ready, config.downNs),
+      completeUp: () => settle(masks.ready | masks.trans),
+      completeDown: () => settle(masks.ready & ~masks.trans),
+      collapse: () => {
+        deps.cancelTransition();
+        settle(0);
+      },
     },
   }).createMachine({
     id: `power-${config.domain}`,
-    context: { config, ready: 0, trans: 0, latencyNs: 0 },
     initial: "off",
-    // Leaving poweringUp/poweringDown cancels their pending TRANSITION timer.
     on: { RESET: [{ guard: "quiescentOff" }, { target: ".off", actions: "collapse" }] },
     states: {
       off: {
@@ -147,16 +153,23 @@ export function createPowerDomainMachine(config: PowerDomainConfig, deps: PowerD
           ],
         },
       },
+      // Power-up always ends with a core ready: the request had at least one core not yet ready.
       poweringUp: {
-        after: { TRANSITION: { target: "settled", actions: "completeUp" } },
-        on: { PWRON: { actions: "rejectBusy" }, PWROFF: { actions: "rejectBusy" } },
+        on: {
+          PWRTRANS_DONE: { target: "on", actions: "completeUp" },
+          PWRON: { actions: "rejectBusy" },
+          PWROFF: { actions: "rejectBusy" },
+        },
       },
       poweringDown: {
-        after: { TRANSITION: { target: "settled", actions: "completeDown" } },
-        on: { PWRON: { actions: "rejectBusy" }, PWROFF: { actions: "rejectBusy" } },
-      },
-      settled: {
-        always: [{ guard: "anyReady", target: "on" }, { target: "off" }],
+        on: {
+          PWRTRANS_DONE: [
+            { guard: "someStayReady", target: "on", actions: "completeDown" },
+            { target: "off", actions: "completeDown" },
+          ],
+          PWRON: { actions: "rejectBusy" },
+          PWROFF: { actions: "rejectBusy" },
+        },
       },
     },
   });

@@ -85,6 +85,23 @@ describe("power controller", () => {
     expect(h.snapshot()).toMatchObject({ l2: { state: "off", ready: 0, trans: 0 }, tiler: { state: "off" }, shader: { state: "off", ready: 0, trans: 0 } });
   });
 
+  it("completes a power-up asked for after a reset at its own latency, never at the cancelled one", () => {
+    // given the shader cores powering up from 20 µs (due at 40 µs) when a soft reset lands at 25 µs
+    const h = harness();
+    h.on("l2", 1, 0);
+    h.on("shader", 0xf, 20 * US);
+    h.send(GpuSoftResetCompleted, { kind: "soft" }, 25 * US, h.paths.reset);
+    // when L2 and the cores are powered up again, the cores from 37 µs
+    h.on("l2", 1, 26 * US);
+    h.on("shader", 0xf, 37 * US);
+    h.sim.run({ untilNs: 200 * US });
+    // then the cores are ready 20 µs after the second request, and not at 40 µs
+    expect(h.facts("PowerDomainChanged").filter(([, , p]) => (p as { domain: string }).domain === "shader")).toEqual([
+      [25 * US, "PowerDomainChanged", { domain: "shader", ready: 0, trans: 0 }],
+      [57 * US, "PowerDomainChanged", { domain: "shader", ready: 0xf, trans: 0 }],
+    ]);
+  });
+
   it("ignores a soft reset when every domain is already off", () => {
     const h = harness();
     h.send(GpuSoftResetCompleted, { kind: "soft" }, 5 * US, h.paths.reset);
