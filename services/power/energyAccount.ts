@@ -1,4 +1,13 @@
-import { advanceEnergyMeter, createEnergyMeter, energyInJoules, powerPerDomain, type DomainActivity, type EnergyModel, type OperatingPoint } from "./energy.ts";
+import {
+  advanceEnergyMeter,
+  createEnergyMeter,
+  energyInJoules,
+  powerPerDomain,
+  type DomainActivity,
+  type DomainPower,
+  type EnergyModel,
+  type OperatingPoint,
+} from "./energy.ts";
 import { POWER_DOMAINS, type PowerDomain } from "./powerDomain.ts";
 
 /** Where the account reads the live state it integrates over. */
@@ -29,21 +38,51 @@ export interface EnergyAccount {
 export function createEnergyAccount(model: EnergyModel, inputs: EnergyInputs): EnergyAccount {
   let meter = createEnergyMeter(0);
   const util: Record<PowerDomain, number> = { l2: 0, tiler: 0, shader: 0 };
-  const power = () => {
-    const activity = {} as Record<PowerDomain, DomainActivity>;
-    for (const d of POWER_DOMAINS) activity[d] = { poweredUnits: inputs.poweredUnits(d), utilisation: util[d] };
-    return powerPerDomain(model, inputs.operatingPoint(), activity);
-  };
+  const power = createPowerCache(model);
+  const draw = () => power(inputs.operatingPoint(), inputs.poweredUnits("l2"), inputs.poweredUnits("tiler"), inputs.poweredUnits("shader"), util);
   const account: EnergyAccount = {
     advance(nowNs) {
-      meter = advanceEnergyMeter(meter, nowNs, power());
+      // The controller advances on every event it sees, often several times in one instant; an
+      // advance to the meter's own time changes nothing (advanceEnergyMeter returns it as is), so
+      // the power draw need not even be read.
+      if (nowNs !== meter.lastNs) meter = advanceEnergyMeter(meter, nowNs, draw());
     },
     setUtilisation(nowNs, domain, utilisation) {
       account.advance(nowNs);
       util[domain] = utilisation;
     },
-    joules: (nowNs) => energyInJoules(advanceEnergyMeter(meter, nowNs, power())),
+    joules: (nowNs) => energyInJoules(advanceEnergyMeter(meter, nowNs, draw())),
     utilisation: () => ({ ...util }),
   };
   return account;
+}
+
+/**
+ * `powerPerDomain` remembered for the last inputs it saw: power changes only when the rail, the
+ * clock, a domain's READY units or a utilisation does, and most advances (one per event) see none
+ * of those change. Safe because `powerPerDomain` is a pure function of exactly these inputs, so a
+ * hit returns the very numbers a fresh call would; the caller must not mutate the result.
+ */
+export function createPowerCache(model: EnergyModel) {
+  let last: { op: OperatingPoint; l2: number; tiler: number; shader: number; util: Record<PowerDomain, number>; power: Record<PowerDomain, DomainPower> } | undefined;
+  return (op: OperatingPoint, l2: number, tiler: number, shader: number, util: Readonly<Record<PowerDomain, number>>): Readonly<Record<PowerDomain, DomainPower>> => {
+    if (
+      last !== undefined &&
+      last.op.microvolt === op.microvolt &&
+      last.op.hz === op.hz &&
+      last.l2 === l2 &&
+      last.tiler === tiler &&
+      last.shader === shader &&
+      last.util.l2 === util.l2 &&
+      last.util.tiler === util.tiler &&
+      last.util.shader === util.shader
+    ) {
+      return last.power;
+    }
+    const units: Record<PowerDomain, number> = { l2, tiler, shader };
+    const activity = {} as Record<PowerDomain, DomainActivity>;
+    for (const d of POWER_DOMAINS) activity[d] = { poweredUnits: units[d], utilisation: util[d] };
+    last = { op, l2, tiler, shader, util: { ...util }, power: powerPerDomain(model, op, activity) };
+    return last.power;
+  };
 }
