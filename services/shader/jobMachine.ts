@@ -21,10 +21,15 @@ export interface JobDeps {
   readonly started: (cores: number, hz: number, durationNs: number | undefined) => void;
   readonly completed: (cores: number, segments: readonly Segment[], runNs: number) => void;
   readonly faulted: (reason: JobFaultReason, fault?: JobTranslation["fault"]) => void;
+  /** Arm the job's run timer: `RUN_DONE` comes back after `ns` unless `stopRun` drops it first. */
+  readonly runFor: (ns: number) => void;
+  /** Drop the pending `RUN_DONE` (the job left `running`). */
+  readonly stopRun: () => void;
 }
 
 type JobEvent =
   | { type: "TRANSLATED"; answer: JobTranslation }
+  | { type: "RUN_DONE" }
   | { type: "FREQUENCY"; hz: number }
   | { type: "POWER_LOST" }
   | { type: "RESET" }
@@ -56,6 +61,10 @@ export interface JobInput {
  * completes), ending `completed` or `faulted` (MMU fault, no powered core, cores powered off
  * under it, a GPU reset, an injected fault). A frequency change while running re-times the rest
  * of the work at the new clock. An injected hang during translation takes effect when the job starts.
+ * The run's end is the actor's hrtimer (`runFor`, armed on entering `running`, dropped on leaving
+ * it), which reports `RUN_DONE`: an XState `after` delay would do the same, plus XState's
+ * scheduled-event bookkeeping on every job. Armed in the same place of the actor's order as the
+ * delay was (after the start's publications), so the log is the same.
  *
  * One machine definition for every job (built once: a definition costs far more than a
  * transition); each job's spec and the shader actor's hooks come in as `input`.
@@ -93,9 +102,8 @@ export const jobMachine = setup({
       return { hz: event.hz, cyclesLeft: context.cyclesLeft - done, sinceNs: now };
     }),
     complete: ({ context }) => context.deps.completed(context.cores, context.segments, context.deps.nowNs() - context.startNs),
-  },
-  delays: {
-    RUN: ({ context }) => runTimeNs(context.cyclesLeft, context.cores, context.hz) / 1_000_000,
+    armRun: ({ context }) => context.deps.runFor(runTimeNs(context.cyclesLeft, context.cores, context.hz)),
+    stopRun: ({ context }) => context.deps.stopRun(),
   },
 }).createMachine({
   id: "job",
@@ -115,8 +123,10 @@ export const jobMachine = setup({
       },
     },
     running: {
-      after: { RUN: { target: "completed", actions: "complete" } },
+      entry: "armRun",
+      exit: "stopRun",
       on: {
+        RUN_DONE: { target: "completed", actions: "complete" },
         FREQUENCY: { target: "running", reenter: true, actions: "retime" },
         POWER_LOST: { target: "faulted", actions: "powerLost" },
         RESET: { target: "faulted", actions: "reset" },

@@ -94,6 +94,11 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
       };
 
       const jobDeps = (spec: JobSpec): JobDeps => {
+        const run = ctx.timer(`job-run.${spec.job}`, () => {
+          const m = jobs.get(spec.job);
+          if (m !== undefined) sendChecked(m, { type: "RUN_DONE" });
+          return "norestart";
+        });
         const end = () => {
           jobs.delete(spec.job);
           occupied.delete(spec.job);
@@ -120,6 +125,8 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
             finished = { ...finished, faulted: finished.faulted + 1 };
             end();
           },
+          runFor: (ns) => run.start(ns, "rel"),
+          stopRun: () => void run.cancel(),
         };
       };
 
