@@ -44,15 +44,25 @@ export function regsActor(config: RegsConfig): ActorSpec {
     create(ctx: ActorContext): ActorBehaviour {
       const rf = new RegisterFile(config);
       const faults = createRegsFaults(ctx, config.gpu, { raise: (line, bits) => rf.raise(line, bits) });
-      /** Run `fn`, then publish every interrupt line whose level it changed. */
+      /** Publish `line`'s level if it changed from INT_STAT `before`. */
+      const publishIfChanged = (line: IrqLine, before: number): void => {
+        const after = rf.status(line);
+        if ((before !== 0) === (after !== 0) || !faults.publishLevel(line, after !== 0, after)) return;
+        ctx.publish(IrqLineChanged, paths.irq, { line, asserted: after !== 0, status: after });
+      };
+      /**
+       * Run `fn`, then publish every interrupt line whose level it changed, in the order of
+       * `RegisterFile.lines()` (gpu, job, mmu). Runs for every event the register file sees, so the
+       * three INT_STAT values live in locals rather than two records per event.
+       */
       const withIrqs = (fn: () => void): void => {
-        const before = rf.lines();
+        const gpu = rf.status("gpu");
+        const job = rf.status("job");
+        const mmu = rf.status("mmu");
         fn();
-        const after = rf.lines();
-        for (const line of Object.keys(after) as IrqLine[]) {
-          if ((before[line] !== 0) === (after[line] !== 0) || !faults.publishLevel(line, after[line] !== 0, after[line])) continue;
-          ctx.publish(IrqLineChanged, paths.irq, { line, asserted: after[line] !== 0, status: after[line] });
-        }
+        publishIfChanged("gpu", gpu);
+        publishIfChanged("job", job);
+        publishIfChanged("mmu", mmu);
       };
       const ignore = (offset: number, value: number, reason: "read-only" | "unknown-register" | "not-present" | "busy" | "unsupported"): void => {
         ctx.publish(RegisterWriteIgnored, paths.error, { offset, name: registerName(offset), value, reason });
