@@ -5,7 +5,7 @@ import { PhysicalAddressError, type PhysicalMemory } from "../../shared/gpu/phys
 import { INJECT_PATH } from "../../shared/runtime/simulation.ts";
 import { FaultBook, type TakenFault } from "../faults/faultBook.ts";
 import { MemoryPressureApplied, MemoryWriteFailed, MemoryWritten } from "./memoryEvents.ts";
-import { decodeWrite } from "./memoryWrites.ts";
+import { decodeBytesTransient } from "./memoryWrites.ts";
 
 /** Subject paths of a GPU's system RAM. */
 export const memoryPaths = (gpu: number) => ({
@@ -61,7 +61,9 @@ export function memoryReplicaActor(gpu: number, mem: PhysicalMemory): ActorSpec 
           if (now !== undefined) squeeze(now);
           for (const f of book.fired(e)) squeeze(f);
           if (!EventRegistry.is(MemoryWritten, e)) return;
-          const { pa, bytes } = decodeWrite(e.payload);
+          const pa = e.payload.pa;
+          // `mem.write` copies the bytes into its pages, so a transient view is enough.
+          const bytes = decodeBytesTransient(e.payload.data);
           try {
             mem.write(pa, bytes);
           } catch (err) {
