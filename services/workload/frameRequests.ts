@@ -6,7 +6,7 @@
  * present-side SYNCOBJ_TIMELINE_WAIT on the frame point with an absolute deadline. Pure.
  */
 import { wordsToBytes } from "../firmware/cs/encoding.ts";
-import { FRAGMENT_OFFSET, STREAMS_VA, VERTEX_COUNT_WORD, fragmentStream, geometryOffset, geometryStream, vertexCountWord, type FrameSize } from "./frameStreams.ts";
+import { FRAGMENT_OFFSET, FRAGMENT_STREAM_BYTES, GEOMETRY_STREAM_BYTES, STREAMS_VA, VERTEX_COUNT_WORD, geometryOffset, vertexCountWord } from "./frameStreams.ts";
 import type { SetupResults, WorkloadRequest } from "./setupPlan.ts";
 
 /** `drm_panthor_sync_op` flags: wait on, or signal, a timeline syncobj point (a u32: no bitwise OR, which would go negative). */
@@ -19,7 +19,7 @@ export function vertexWrite(s: SetupResults, slot: number, vertices: number): Wo
 }
 
 /** GROUP_SUBMIT of frame `frame` (1-based) from swapchain slot `slot`: geometry then fragment, linked by the geometry timeline. */
-export function frameSubmit(s: SetupResults, frame: number, slot: number, size: FrameSize): WorkloadRequest {
+export function frameSubmit(s: SetupResults, frame: number, slot: number): WorkloadRequest {
   const job = (queue: number, addr: number, bytes: number, syncs: readonly object[]) => ({
     queue_index: queue, stream_size: bytes, stream_addr: addr, latest_flush: 0, pad: 0, syncs: { stride: 16, count: syncs.length, array: syncs },
   });
@@ -33,8 +33,8 @@ export function frameSubmit(s: SetupResults, frame: number, slot: number, size: 
         stride: 40,
         count: 2,
         array: [
-          job(0, STREAMS_VA + geometryOffset(slot), geometryStream(1).length * 8, [{ flags: TIMELINE_SIGNAL, handle: s.geometrySync, timeline_value: frame }]),
-          job(1, STREAMS_VA + FRAGMENT_OFFSET, fragmentStream(size).length * 8, [
+          job(0, STREAMS_VA + geometryOffset(slot), GEOMETRY_STREAM_BYTES, [{ flags: TIMELINE_SIGNAL, handle: s.geometrySync, timeline_value: frame }]),
+          job(1, STREAMS_VA + FRAGMENT_OFFSET, FRAGMENT_STREAM_BYTES, [
             { flags: TIMELINE_WAIT, handle: s.geometrySync, timeline_value: frame },
             { flags: TIMELINE_SIGNAL, handle: s.frameSync, timeline_value: frame },
           ]),

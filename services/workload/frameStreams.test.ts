@@ -7,7 +7,8 @@ import { submitToRing } from "../firmware/cs/scriptedHost.ts";
 import { createCsState } from "../firmware/cs/state.ts";
 import { CYCLES_PER_PIXEL, CYCLES_PER_VERTEX, jobDispatch } from "../firmware/jobDispatch.ts";
 import {
-  DESCRIPTOR, DESCRIPTORS_VA, FRAGMENT_OFFSET, VERTEX_COUNT_WORD, descriptorsImage, fragmentStream, geometryOffset, geometryStream, streamsImage, targetBytes, vertexCountWord,
+  DESCRIPTOR, DESCRIPTORS_VA, FRAGMENT_OFFSET, FRAGMENT_STREAM_BYTES, GEOMETRY_STREAM_BYTES, VERTEX_COUNT_WORD, descriptorsImage, fragmentStream, geometryOffset, geometryStream,
+  streamsImage, targetBytes, vertexCountWord,
 } from "./frameStreams.ts";
 
 const RING = 0x10_0000;
@@ -52,5 +53,10 @@ describe("the frame's command streams", () => {
     const v = new DataView(descriptorsImage({ width: 1280, height: 720 }).buffer);
     expect(v.getUint16(DESCRIPTOR.fbd + 8, true)).toBe(1279);
     expect(v.getUint16(DESCRIPTOR.fbd + 10, true)).toBe(719);
+  });
+
+  it("keeps each stream's byte length whatever the vertex count or target size, as GROUP_SUBMIT's stream_size assumes", () => {
+    for (const vertices of [0, 1, 3, 0xffff_ffff]) expect(geometryStream(vertices).length * 8).toBe(GEOMETRY_STREAM_BYTES);
+    for (const size of [{ width: 1, height: 1 }, { width: 1280, height: 720 }, { width: 3840, height: 2160 }]) expect(fragmentStream(size).length * 8).toBe(FRAGMENT_STREAM_BYTES);
   });
 });

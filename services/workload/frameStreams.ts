@@ -83,6 +83,14 @@ export function fragmentStream(size: FrameSize): bigint[] {
   ];
 }
 
+/**
+ * Bytes of a geometry stream, whatever its vertex count, and of the fragment stream, whatever the
+ * target size (one instruction per word either way): GROUP_SUBMIT's `stream_size` for every frame,
+ * computed once rather than by encoding both streams again per frame.
+ */
+export const GEOMETRY_STREAM_BYTES = geometryStream(1).length * 8;
+export const FRAGMENT_STREAM_BYTES = fragmentStream({ width: 1, height: 1 }).length * 8;
+
 /** Byte offset of swapchain slot `slot`'s geometry stream in the streams BO. */
 export const geometryOffset = (slot: number): number => slot * GEOMETRY_STRIDE;
 

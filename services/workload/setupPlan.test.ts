@@ -76,7 +76,7 @@ describe("a frame's requests", () => {
   const s = completeSetup(runPlan().setup)!;
 
   it("submit geometry on queue 0 signalling the frame's geometry point, and fragment on queue 1 waiting on it", () => {
-    const q = frameSubmit(s, 5, 2, { width: 1280, height: 720 });
+    const q = frameSubmit(s, 5, 2);
     if (q.kind !== "ioctl") throw new Error("not an ioctl");
     const subs = (q.args as { queue_submits: { array: { queue_index: number; stream_addr: number; syncs: { array: { flags: number; handle: number; timeline_value: number }[] } }[] } }).queue_submits.array;
     expect(subs.map((j) => [j.queue_index, j.stream_addr])).toEqual([[0, STREAMS_VA + 0x200], [1, STREAMS_VA + 0x800]]);

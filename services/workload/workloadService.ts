@@ -56,7 +56,6 @@ export const workloadActorName = (gpu: number, name: string): string => `wl${gpu
 export function workloadActor(cfg: WorkloadClient): ActorSpec {
   const uapi = uapiPaths(cfg.gpu);
   const paths = workloadPaths(cfg.gpu, cfg.name);
-  const size = { width: cfg.width, height: cfg.height };
   return {
     name: workloadActorName(cfg.gpu, cfg.name),
     subscribes: [uapi.fileDone, uapi.ioctlDone, uapi.mmapDone],
@@ -136,7 +135,7 @@ export function workloadActor(cfg: WorkloadClient): ActorSpec {
         if (d.kind !== "render") return;
         const vertices = cfg.vertexJitter === 0 ? cfg.vertices : frameVertices(cfg.vertices, cfg.vertexJitter, ctx.rng.float());
         frameVerts.set(d.frame, vertices);
-        if (slotVertices[d.slot] === vertices) return send(frameSubmit(setup, d.frame, d.slot, size), { kind: "submit", frame: d.frame });
+        if (slotVertices[d.slot] === vertices) return send(frameSubmit(setup, d.frame, d.slot), { kind: "submit", frame: d.frame });
         slotVertices[d.slot] = vertices;
         send(vertexWrite(setup, d.slot, vertices), { kind: "vertices", frame: d.frame, slot: d.slot });
       }
@@ -151,7 +150,7 @@ export function workloadActor(cfg: WorkloadClient): ActorSpec {
             partial = SETUP_PLAN[why.step]!.apply(partial, out);
             return setupStep(why.step + 1);
           case "vertices":
-            return send(frameSubmit(setup!, why.frame, why.slot, size), { kind: "submit", frame: why.frame });
+            return send(frameSubmit(setup!, why.frame, why.slot), { kind: "submit", frame: why.frame });
           case "submit": {
             const f = book.inFlight.find((x) => x.frame === why.frame);
             ctx.publish(FrameSubmitted, paths.frame, {
