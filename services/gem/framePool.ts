@@ -48,36 +48,95 @@ export function lowestFreeFrames(pool: FramePool, n: number): number[] | undefin
 
 /** The pool without `frames`; throws if one of them is not free (a replay of a foreign event). */
 export function takeFrames(pool: FramePool, frames: readonly number[]): FramePool {
-  let free = [...pool.free];
-  for (const f of frames) {
-    const i = free.findIndex((e) => f >= e.start && f < e.start + e.count);
-    if (i < 0) throw new RangeError(`frame ${f} is not free in the GEM frame pool`);
-    const e = free[i]!;
-    const parts: Extent[] = [];
-    if (f > e.start) parts.push({ start: e.start, count: f - e.start });
-    if (f + 1 < e.start + e.count) parts.push({ start: f + 1, count: e.start + e.count - f - 1 });
-    free = [...free.slice(0, i), ...parts, ...free.slice(i + 1)];
+  // One walk over the free extents (sorted, coalesced) and the frames in ascending order, instead
+  // of an extent search and an array copy per frame: the same extents, in linear time. A frame the
+  // walk cannot place (not free, or given twice) is reported by `firstBadFrame` in the caller's
+  // order, so the error names the frame the frame-by-frame loop named.
+  const sorted = ascending(frames);
+  const free: Extent[] = [];
+  let j = 0;
+  for (const e of pool.free) {
+    const end = e.start + e.count;
+    let start = e.start;
+    for (; j < sorted.length && sorted[j]! < end; j++) {
+      const f = sorted[j]!;
+      if (f < start) throw notFreeError(pool, frames);
+      if (f > start) free.push({ start, count: f - start });
+      start = f + 1;
+    }
+    if (start < end) free.push(start === e.start ? e : { start, count: end - start });
   }
+  if (j < sorted.length) throw notFreeError(pool, frames);
   return { ...pool, free };
 }
 
 /** The pool with `frames` free again, extents merged; throws on a double free or a foreign frame. */
 export function releaseFrames(pool: FramePool, frames: readonly number[]): FramePool {
-  const all = [...pool.free.map((e) => ({ ...e }))];
-  for (const f of frames) {
-    if (f < pool.firstFrame || f >= pool.firstFrame + pool.frameCount || all.some((e) => f >= e.start && f < e.start + e.count)) {
-      throw new RangeError(`frame ${f} cannot be released: not an allocated frame of the GEM pool`);
-    }
-    all.push({ start: f, count: 1 });
-  }
-  all.sort((a, b) => a.start - b.start);
+  // A sorted merge of the free extents and the released frames, coalescing as it goes: linear in
+  // extents + frames (the frames are usually ascending already) where a search of every extent per
+  // frame was quadratic. Extents and frames come out in ascending start order, so a double free
+  // or a repeated frame shows as an overlap with the run before it.
+  const sorted = ascending(frames);
+  const last = sorted[sorted.length - 1];
+  if (last !== undefined && (sorted[0]! < pool.firstFrame || last >= pool.firstFrame + pool.frameCount)) throw notAllocatedError(pool, frames);
   const free: Extent[] = [];
-  for (const e of all) {
-    const last = free[free.length - 1];
-    if (last !== undefined && last.start + last.count === e.start) free[free.length - 1] = { start: last.start, count: last.count + e.count };
-    else free.push(e);
+  let i = 0;
+  let j = 0;
+  let run: { start: number; end: number } | undefined;
+  while (i < pool.free.length || j < sorted.length) {
+    const e = pool.free[i];
+    const f = sorted[j];
+    let start: number;
+    let end: number;
+    if (e !== undefined && (f === undefined || e.start <= f)) {
+      start = e.start;
+      end = e.start + e.count;
+      i++;
+    } else {
+      start = f!;
+      end = f! + 1;
+      j++;
+    }
+    if (run !== undefined && start < run.end) throw notAllocatedError(pool, frames);
+    if (run !== undefined && start === run.end) {
+      run.end = end;
+      continue;
+    }
+    if (run !== undefined) free.push({ start: run.start, count: run.end - run.start });
+    run = { start, end };
   }
+  if (run !== undefined) free.push({ start: run.start, count: run.end - run.start });
   return { ...pool, free };
+}
+
+/** `frames` in ascending order: the array itself when it already is (the common case), else a sorted copy. */
+function ascending(frames: readonly number[]): readonly number[] {
+  for (let k = 1; k < frames.length; k++) if (frames[k]! < frames[k - 1]!) return [...frames].sort((a, b) => a - b);
+  return frames;
+}
+
+function isFree(pool: FramePool, f: number): boolean {
+  return pool.free.some((e) => f >= e.start && f < e.start + e.count);
+}
+
+/** The first of `frames`, in the caller's order, that is `bad` or repeats an earlier one (the slow path, for errors only). */
+function firstBadFrame(frames: readonly number[], bad: (f: number) => boolean): number | undefined {
+  const seen = new Set<number>();
+  for (const f of frames) {
+    if (seen.has(f) || bad(f)) return f;
+    seen.add(f);
+  }
+  return undefined;
+}
+
+function notFreeError(pool: FramePool, frames: readonly number[]): RangeError {
+  const f = firstBadFrame(frames, (x) => !isFree(pool, x));
+  return new RangeError(`frame ${f} is not free in the GEM frame pool`);
+}
+
+function notAllocatedError(pool: FramePool, frames: readonly number[]): RangeError {
+  const f = firstBadFrame(frames, (x) => x < pool.firstFrame || x >= pool.firstFrame + pool.frameCount || isFree(pool, x));
+  return new RangeError(`frame ${f} cannot be released: not an allocated frame of the GEM pool`);
 }
 
 /**
