@@ -7,14 +7,27 @@ import { z } from "zod";
 import { defineEvent } from "../../../shared/events/registry.ts";
 
 /** Subject paths of the scheduler of `drv<N>`. */
-export const schedPaths = (gpu: number) => ({
+export interface SchedPaths {
   /** Group lifecycle: `GroupCreated`, `GroupStateChanged`, `GroupDestroyed`, `QueueFaultReported`, `TilerHeap*`. */
-  group: `drv${gpu}.sched.group`,
+  readonly group: string;
   /** Job flow: `JobSubmitted`, `JobRingWritten`, `JobFenceSignalled`. */
-  job: `drv${gpu}.sched.job`,
+  readonly job: string;
   /** `SchedTickDone`, `GpuActivityChanged`. */
-  tick: `drv${gpu}.sched.tick`,
-});
+  readonly tick: string;
+}
+
+/** The paths built so far, indexed by GPU (a handful of GPUs at most). */
+const schedPathsByGpu: SchedPaths[] = [];
+
+/**
+ * Subject paths of the scheduler of `drv<N>`. Every scheduler emit asks for them, so each GPU's
+ * paths are built once and remembered (the strings depend on the index alone, and handing out the
+ * same strings spares every emit an allocation); the object is frozen because every caller of
+ * that GPU shares it.
+ */
+export function schedPaths(gpu: number): SchedPaths {
+  return (schedPathsByGpu[gpu] ??= Object.freeze({ group: `drv${gpu}.sched.group`, job: `drv${gpu}.sched.job`, tick: `drv${gpu}.sched.tick` }));
+}
 
 const id = z.number().int().nonnegative();
 const errno = z.number().int().nonpositive();
