@@ -188,6 +188,17 @@ describe("chain rules (§3.5)", () => {
     expect(chainContained(fc.fences[3]!)).toBe(fc.fences[3]);
   });
 
+  it("knows a chain node from a plain fence, and shares one ops table between nodes", () => {
+    const reg = new FenceRegistry();
+    const plain = reg.create({ context: 0, seqno: 0 });
+    const a = chainInit(reg, undefined, plain, 1);
+    const b = chainInit(reg, a, reg.create({ context: 0, seqno: 1 }), 2);
+    expect(toChain(plain)).toBeUndefined();
+    expect(toChain(undefined)).toBeUndefined();
+    expect(toChain(b)).toMatchObject({ base: b, prev: a, prevSeqno: 1n });
+    expect(a.ops).toBe(b.ops);
+  });
+
   it("find_seqno on a plain fence is -EINVAL", () => {
     const reg = new FenceRegistry();
     expect(chainFindSeqno(reg.create({ context: 1, seqno: 1 }), 1).err).toBe(-ERRNO.EINVAL);

@@ -12,7 +12,7 @@
  * FENCE-E05); no RCU or cmpxchg on `prev` (single-threaded).
  */
 import { ERRNO } from "../../shared/gpu/errno.ts";
-import { addCallback, fenceCallback, isSignaled, signal, type DmaFence, type FenceRegistry } from "./dmaFence.ts";
+import { addCallback, fenceCallback, isSignaled, signal, type DmaFence, type FenceOps, type FenceRegistry } from "./dmaFence.ts";
 import { seqnoIsLater } from "./seqno.ts";
 
 /** `struct dma_fence_chain`: the node's own fence plus its links. */
@@ -26,17 +26,18 @@ export interface DmaFenceChain {
   readonly fence: DmaFence;
 }
 
-const chains = new WeakMap<DmaFence, DmaFenceChain>();
-
 /** `to_dma_fence_chain`: the chain node behind a fence, if it is one. */
 export function toChain(fence: DmaFence | undefined): DmaFenceChain | undefined {
-  return fence ? chains.get(fence) : undefined;
+  return fence?.chain;
 }
 
 /** `dma_fence_chain_contained`: the wrapped fence of a node, or the fence itself. */
 export function chainContained(fence: DmaFence): DmaFence {
   return toChain(fence)?.fence ?? fence;
 }
+
+/** `dma_fence_chain_ops`: one object shared by every node, as in the kernel (the hooks keep no state). */
+const CHAIN_OPS: FenceOps = { enableSignaling: (f, nowNs) => chainEnableSignaling(f, nowNs), signaled: (f) => chainSignaled(f) };
 
 /**
  * `dma_fence_chain_init(chain, prev, fence, seqno)`. Reuses `prev`'s context iff `prev` is a chain
@@ -61,10 +62,10 @@ export function chainInit(registry: FenceRegistry, prev: DmaFence | undefined, f
     seqno64: true,
     driverName: "dma_fence_chain",
     timelineName: "unbound",
-    ops: { enableSignaling: (f, nowNs) => chainEnableSignaling(f, nowNs), signaled: (f) => chainSignaled(f) },
+    ops: CHAIN_OPS,
   });
   if (toChain(fence)) registry.warn("chain-contains-chain", base, `wraps chain fence ${fence.id}`);
-  chains.set(base, { base, prev, prevSeqno, fence });
+  base.chain = { base, prev, prevSeqno, fence };
   return base;
 }
 
@@ -106,8 +107,9 @@ export function chainFindSeqno(fence: DmaFence, seqno: bigint | number): { err: 
   if (s === 0n) return { err: 0, fence };
   const chain = toChain(fence);
   if (!chain || chain.base.seqno < s) return { err: -ERRNO.EINVAL, fence };
-  for (const iter of chainForEach(fence)) {
-    const c = toChain(iter);
+  // The walk of chainForEach, as a plain loop: timeline waits run it once per point.
+  for (let iter: DmaFence | undefined = fence; iter; iter = chainWalk(iter)) {
+    const c = iter.chain;
     if (iter.context !== chain.base.context || !c || c.prevSeqno < s) return { err: 0, fence: iter };
   }
   return { err: 0, fence: undefined };
@@ -115,7 +117,7 @@ export function chainFindSeqno(fence: DmaFence, seqno: bigint | number): { err: 
 
 /** The chain's `signaled` op: every wrapped fence from this node back is signalled. */
 function chainSignaled(head: DmaFence): boolean {
-  for (const iter of chainForEach(head)) if (!isSignaled(chainContained(iter))) return false;
+  for (let iter: DmaFence | undefined = head; iter; iter = chainWalk(iter)) if (!isSignaled(chainContained(iter))) return false;
   return true;
 }
 
@@ -124,7 +126,7 @@ function chainSignaled(head: DmaFence): boolean {
  * re-runs this, and signals the node once nothing is left (at the callback's time).
  */
 function chainEnableSignaling(head: DmaFence, nowNs: number): boolean {
-  for (const iter of chainForEach(head)) {
+  for (let iter: DmaFence | undefined = head; iter; iter = chainWalk(iter)) {
     const f = chainContained(iter);
     const cb = fenceCallback((done) => {
       const at = done.timestampNs ?? nowNs;

@@ -15,6 +15,7 @@
  * synchronously inside {@link signal}, as they do under the fence lock.
  */
 import { ERRNO } from "../../shared/gpu/errno.ts";
+import type { DmaFenceChain } from "./chain.ts";
 
 /** Registry-wide identity of a fence, for events and logs (not part of the kernel object). */
 export type FenceId = number;
@@ -75,6 +76,12 @@ export interface DmaFence {
   /** Soonest deadline asked for while unsignalled. */
   deadlineNs: number | undefined;
   callbacks: FenceCallback[];
+  /**
+   * The chain node this fence is the base of (`to_dma_fence_chain`), set once by `chainInit`;
+   * undefined for any other fence. A field rather than a side table because timeline waits look it
+   * up at every step of a chain walk.
+   */
+  chain: DmaFenceChain | undefined;
 }
 
 /** Options for {@link FenceRegistry.create}. */
@@ -114,7 +121,7 @@ export class FenceRegistry {
     return {
       id: this.nextId++,
       context: init.context,
-      seqno: BigInt.asUintN(64, BigInt(init.seqno)),
+      seqno: toU64(init.seqno),
       seqno64: init.seqno64 ?? false,
       driverName: init.driverName ?? "tyrsim",
       timelineName: init.timelineName ?? `ctx${init.context}`,
@@ -126,6 +133,7 @@ export class FenceRegistry {
       signallingEnabled: false,
       deadlineNs: undefined,
       callbacks: [],
+      chain: undefined,
     };
   }
 
@@ -144,6 +152,14 @@ export class FenceRegistry {
     this.warnings.push(w);
     return w;
   }
+}
+
+/**
+ * `seqno` as the kernel's u64. A number that is a non-negative safe integer is already in range, so
+ * it skips the wrap (every JobQueue fence takes this path); anything else wraps as before.
+ */
+function toU64(seqno: bigint | number): bigint {
+  return typeof seqno === "number" && seqno >= 0 && Number.isSafeInteger(seqno) ? BigInt(seqno) : BigInt.asUintN(64, BigInt(seqno));
 }
 
 /** The kernel's `MAX_ERRNO`: errors must lie in [-4095, -1]. */
