@@ -41,6 +41,22 @@ describe("violations inside a signalling section (FENCE-R04..R08)", () => {
     c.endSignalling(IRQ, cookie);
   });
 
+  it("takes a lock order it has recorded before again without a report, and still reports its inversion every time", () => {
+    const c = new SignallingChecker({ primed: false });
+    for (let i = 0; i < 3; i++) {
+      c.lock("a", "X");
+      expect(c.lock("a", "Y")).toEqual([]);
+      c.unlock("a", "Y");
+      c.unlock("a", "X");
+    }
+    for (let i = 0; i < 2; i++) {
+      c.lock("b", "Y");
+      expect(c.lock("b", "X").map((v) => v.chain)).toEqual([["Y", "X", "Y"]]);
+      c.unlock("b", "X");
+      c.unlock("b", "Y");
+    }
+  });
+
   it("allows a reclaiming allocation outside any section", () => {
     const c = new SignallingChecker();
     expect(c.allocate("ioctl", "GFP_KERNEL")).toEqual([]);

@@ -192,6 +192,9 @@ export class SignallingChecker {
 
   /** Add `held → lock` unless it closes a cycle, which is reported instead. */
   private depend(thread: string, held: string, lock: string, site: string | undefined): SignallingViolation | undefined {
+    // A dependency already recorded needs no search: edges are only added when they close no cycle,
+    // so the graph stays acyclic and `lock ⇝ held` cannot exist (lockdep's cache of checked chains).
+    if (this.edges.get(held)?.has(lock)) return undefined;
     const back = this.path(lock, held);
     if (!back) { this.addEdge(held, lock); return undefined; }
     const chain = [held, ...back];
