@@ -103,6 +103,19 @@ describe("ordering, dependencies and credits (JQ-06..JQ-11)", () => {
     expect(jq.jobCompleted("q", 2, 13).errno).toBe(-ERRNO.ENOENT);
   });
 
+  it("finds a reported job by its seqno after earlier jobs have left the ring, and answers -ENOENT for one not in flight", () => {
+    const { jq } = setup([{ id: "q" }]);
+    const fences = ["a", "b", "c", "d"].map((id) => jq.submit("q", { id, credits: 1 }, 0).fence!);
+    jq.jobCompleted("q", 1, 1);
+    jq.jobCompleted("q", 2, 2);
+    expect(jq.jobCompleted("q", 4, 3).errno).toBe(0);
+    expect(jq.jobCompleted("q", 1, 4).errno).toBe(-ERRNO.ENOENT);
+    expect(jq.jobCompleted("q", 5, 4).errno).toBe(-ERRNO.ENOENT);
+    expect(jq.jobCompleted("missing", 3, 4).errno).toBe(-ERRNO.ENOENT);
+    expect(types(jq.jobCompleted("q", 3, 5).effects)).toEqual(["jobFenceSignalled:c", "jobFenceSignalled:d"]);
+    expect(fences.map((f) => f.timestampNs)).toEqual([1, 2, 5, 5]);
+  });
+
   it("a Panthor sync update completes every job up to the sync object's seqno, carrying per-job fault errors", () => {
     const { jq } = setup([{ id: "q" }]);
     const fences = ["a", "b", "c"].map((id) => jq.submit("q", { id, credits: 1 }, 0).fence!);

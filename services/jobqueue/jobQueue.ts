@@ -112,12 +112,13 @@ export class JobQueues {
    * once every earlier job of the queue has (timeline order); -ENOENT if no such job is in flight.
    */
   jobCompleted(queueId: QueueId, seqno: number, nowNs: number, error = 0): JobQueueResult {
-    const job = this.queues.get(queueId)?.inFlight.find((j) => j.seqno === seqno);
-    if (!job || job.hwDone) return { errno: -ERRNO.ENOENT, effects: [] };
+    const q = this.queues.get(queueId);
+    const job = q === undefined ? undefined : inFlightJob(q, seqno);
+    if (!q || !job || job.hwDone) return { errno: -ERRNO.ENOENT, effects: [] };
     return this.input(nowNs, () => {
       job.hwDone = true;
       job.hwError = error;
-      this.retire(this.queues.get(queueId)!);
+      this.retire(q);
       return { errno: 0 };
     });
   }
@@ -217,7 +218,11 @@ export class JobQueues {
       this.depth--;
     }
     this.drain();
-    return { ...result, effects: this.depth === 0 ? this.takeEffects() : [] };
+    // The body's result is a fresh literal nobody else holds, so the effects are added to it in
+    // place rather than copied into a new object by a spread.
+    const out = result as T & { effects: readonly JobQueueEffect[] };
+    out.effects = this.depth === 0 ? this.takeEffects() : [];
+    return out;
   }
 
   private schedule(q: QueueState, atNs: number): void {
@@ -277,4 +282,16 @@ export class JobQueues {
     this.outbox.push({ type: "jobFenceSignalled", queue: q.cfg.id, job: job.id, seqno: job.seqno, fence: job.fence.id, error, atNs: this.nowNs });
     signal(job.fence, this.nowNs, error || undefined);
   }
+}
+
+/**
+ * The in-flight job with `seqno`. Jobs enter the ring in seqno order and leave it from the head, so
+ * in-flight seqnos are consecutive and the job sits at `seqno - head.seqno`: one index instead of a
+ * search per completion. The search stays as the fallback, so the answer never depends on that.
+ */
+function inFlightJob(q: QueueState, seqno: number): JobEntry | undefined {
+  const head = q.inFlight[0];
+  if (head === undefined) return undefined;
+  const guess = q.inFlight[seqno - head.seqno];
+  return guess?.seqno === seqno ? guess : q.inFlight.find((j) => j.seqno === seqno);
 }
