@@ -72,9 +72,10 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
         if (list.length < MAX_EFFECTS) list.push(refOf(e));
       }
       states.push(e);
-      const before = symptoms.symptoms.length;
+      const found = symptoms.symptoms;
+      const before = found.length;
       symptoms.push(e);
-      for (const s of symptoms.symptoms.slice(before)) recovery.failed(s.gpu);
+      for (let i = before; i < found.length; i++) recovery.failed(found[i]!.gpu);
       recovery.push(e);
       invariants.push(e);
       timeline.push(e);

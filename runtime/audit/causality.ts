@@ -32,25 +32,27 @@ export class Causality {
 
   /** Follow one event of the log (in log order: a cause is always seen before its effects). */
   push(e: Envelope): void {
-    const ref = refOf(e);
-    if (FaultLedger.isFaultInput(e)) return this.mark(e.id, { fault: e.id, parent: null, ref });
+    if (FaultLedger.isFaultInput(e)) return this.mark(e, e.id, null);
     if (e.type === FaultApplied.type || e.type === FaultArmed.type || e.type === FaultRejected.type) {
       const fault = (e.payload as { fault: string }).fault;
       if (!this.taint.has(fault)) return;
-      this.mark(e.id, { fault, parent: fault, ref });
+      this.mark(e, fault, fault);
       if (e.type === FaultApplied.type) this.reactions.set(`${e.cause}|${e.source}`, { fault, applied: e.id, n: parseEventId(e.id).n });
       return;
     }
-    if (e.cause === null) return;
-    const after = this.reactions.get(`${e.cause}|${e.source}`);
-    if (after !== undefined && parseEventId(e.id).n > after.n) return this.mark(e.id, { fault: after.fault, parent: after.applied, ref });
+    // Nothing tainted yet (a log without faults): no cause can be, and no reaction was recorded.
+    if (e.cause === null || this.taint.size === 0) return;
+    if (this.reactions.size > 0) {
+      const after = this.reactions.get(`${e.cause}|${e.source}`);
+      if (after !== undefined && parseEventId(e.id).n > after.n) return this.mark(e, after.fault, after.applied);
+    }
     const parent = this.taint.get(e.cause);
-    if (parent !== undefined) this.mark(e.id, { fault: parent.fault, parent: e.cause, ref });
+    if (parent !== undefined) this.mark(e, parent.fault, e.cause);
   }
 
   /** The fault event `id` descends from, if any. */
   faultOf(id: string): string | undefined {
-    return this.taint.get(id)?.fault;
+    return this.taint.size === 0 ? undefined : this.taint.get(id)?.fault;
   }
 
   /** The chain from the fault's input to event `id` (inclusive), or [] when `id` is not tainted. */
@@ -60,11 +62,11 @@ export class Causality {
     return out.reverse();
   }
 
-  private mark(id: string, t: Taint): void {
+  private mark(e: Envelope, fault: string, parent: string | null): void {
     if (this.taint.size >= this.limit) {
       this.truncated = true;
       return;
     }
-    this.taint.set(id, t);
+    this.taint.set(e.id, { fault, parent, ref: refOf(e) });
   }
 }

@@ -23,7 +23,9 @@ export function formatRef(r: EventRef): string {
   return `#${r.seq} ${r.type} (${r.id})`;
 }
 
-const GPU_TOKEN = /^(?:gpu|drv)(\d+)$/;
+/** The event `gpuOf` answered last, and its answer. */
+let lastEvent: Envelope | undefined;
+let lastGpu: number | undefined;
 
 /**
  * The GPU an event is about: the `gpu<N>` or `drv<N>` at the head of its subject path, else a
@@ -31,10 +33,38 @@ const GPU_TOKEN = /^(?:gpu|drv)(\d+)$/;
  * `fault.inject` without one, runtime events).
  */
 export function gpuOf(e: Envelope): number | undefined {
-  const head = pathOf(e.subject)?.split(".")[0] ?? "";
-  const m = GPU_TOKEN.exec(head);
-  if (m !== null) return Number(m[1]);
-  const p = e.payload as { gpu?: unknown; fault?: { gpu?: unknown } } | null;
+  // Every fold of an audit (states, symptoms, recovery, each invariant) asks this of the same
+  // event in turn: the last answer is kept for it. Safe because an envelope is an immutable value
+  // (readonly, never rewritten in place), so the same object always has the same answer.
+  if (e === lastEvent) return lastGpu;
+  const gpu = gpuOfSubject(e.subject) ?? gpuOfPayload(e.payload);
+  lastEvent = e;
+  lastGpu = gpu;
+  return gpu;
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/**
+ * N of a subject whose path starts with the token `gpu<N>` or `drv<N>` (N decimal digits), else
+ * undefined. Index arithmetic, no split or regex: an audit asks it once per event of the log.
+ */
+export function gpuOfSubject(subject: string): number | undefined {
+  const path = pathOf(subject);
+  if (path === undefined) return undefined;
+  const dot = path.indexOf(".");
+  const end = dot < 0 ? path.length : dot;
+  if (end < 4 || !(path.startsWith("gpu") || path.startsWith("drv"))) return undefined;
+  for (let i = 3; i < end; i++) {
+    const c = path.charCodeAt(i);
+    if (c < DIGIT_0 || c > DIGIT_9) return undefined;
+  }
+  return Number(path.slice(3, end));
+}
+
+function gpuOfPayload(payload: unknown): number | undefined {
+  const p = payload as { gpu?: unknown; fault?: { gpu?: unknown } } | null;
   if (typeof p?.gpu === "number") return p.gpu;
   if (typeof p?.fault?.gpu === "number") return p.fault.gpu;
   return undefined;

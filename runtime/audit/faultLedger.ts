@@ -35,6 +35,17 @@ export interface RefusedFault {
   readonly excerpt: string;
 }
 
+/**
+ * Per event type, whether it injects a fault: asked of every event by the ledger, the causality
+ * tracker and the audit, and an `in` on the legacy table costs a string-table lookup each time.
+ * Bounded, in case a log is made of ever new types.
+ */
+const faultInputTypes = new Map<string, boolean>();
+const MAX_REMEMBERED_TYPES = 10_000;
+
+/** The events the ledger reads besides fault inputs. */
+const ANSWERS: ReadonlySet<string> = new Set([FaultArmed, FaultApplied, FaultRejected, MessageRejected].map((d) => d.type));
+
 /** How many `FaultApplied` occurrences a record keeps (a persistent fault may act thousands of times). */
 const MAX_APPLIED = 20;
 
@@ -52,11 +63,16 @@ export class FaultLedger {
 
   /** Is `e` an event that injects a fault? */
   static isFaultInput(e: Envelope): boolean {
-    return e.type === FaultInjected.type || e.type in LEGACY_FAULT_TYPES;
+    const known = faultInputTypes.get(e.type);
+    if (known !== undefined) return known;
+    const is = e.type === FaultInjected.type || e.type in LEGACY_FAULT_TYPES;
+    if (faultInputTypes.size < MAX_REMEMBERED_TYPES) faultInputTypes.set(e.type, is);
+    return is;
   }
 
   /** Follow one event of the log. */
   push(e: Envelope): void {
+    if (!ANSWERS.has(e.type) && !FaultLedger.isFaultInput(e)) return;
     if (EventRegistry.is(FaultInjected, e)) {
       const { fault, trigger, label } = e.payload;
       this.add(e, fault.kind, (fault as { gpu?: number }).gpu ?? 0, fault, trigger === undefined ? undefined : describeTrigger(trigger), label);

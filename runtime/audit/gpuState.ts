@@ -43,7 +43,16 @@ class GpuFold {
   irq = new Set<string>();
   jobs = new Set<string>();
   driver = "not bound";
+  /** Its context as last built, until the next event changes it. */
+  context: GpuContext | undefined;
 }
+
+/** The events the fold reads; every other one leaves every GPU's state as it was. */
+const FOLDED: ReadonlySet<string> = new Set([
+  PowerDomainChanged, FrequencyChanged, ClockStateChanged, RegulatorStateChanged, ClockEnableFailed, RegulatorEnableFailed, McuStatusChanged, FirmwareBooted,
+  FirmwareCrashed, FirmwareBootFailed, CsgStateChanged, AsFaultRaised, MmuFaultHandled, IrqLineChanged, JobStarted, JobCompleted, JobFaulted, ProbeStepCompleted,
+  ProbeStepFailed, DeviceProbeFailed, DrmDeviceRegistered, GpuSoftResetCompleted,
+].map((d) => d.type));
 
 /**
  * Every GPU's state folded from the log — power, OPP, supplies, MCU and firmware, CSG slots,
@@ -55,9 +64,11 @@ export class GpuStates {
 
   /** Fold one event of the log into its GPU's state. */
   push(e: Envelope): void {
+    if (!FOLDED.has(e.type)) return;
     const gpu = gpuOf(e);
     if (gpu === undefined) return;
     const s = this.gpus.get(gpu) ?? this.gpus.set(gpu, new GpuFold()).get(gpu)!;
+    s.context = undefined;
     if (EventRegistry.is(PowerDomainChanged, e)) s.power[e.payload.domain] = e.payload.ready;
     else if (EventRegistry.is(FrequencyChanged, e)) s.hz = e.payload.hz;
     else if (EventRegistry.is(ClockStateChanged, e)) s.supplies[e.payload.clock] = e.payload.enabled ? "on" : "off";
@@ -93,22 +104,33 @@ export class GpuStates {
     return this.gpus.get(gpu)?.driver === "registered";
   }
 
-  /** The context of GPU `gpu` now. */
+  /**
+   * The context of GPU `gpu` now. Built once per state: the symptom detector asks it for every
+   * register read (in case the read is never answered), and a context is a value nobody changes,
+   * so the reads between two state changes share one.
+   */
   context(gpu: number): GpuContext {
-    const s = this.gpus.get(gpu) ?? new GpuFold();
-    const hex = (n: number) => `0x${n.toString(16)}`;
-    return {
-      gpu,
-      power: Object.fromEntries(Object.entries(s.power).map(([d, m]) => [d, hex(m)])),
-      oppMHz: s.hz === null ? null : s.hz / 1e6,
-      supplies: Object.fromEntries(Object.entries(s.supplies).filter(([, v]) => v !== "on")),
-      mcu: MCU[s.mcu] ?? String(s.mcu),
-      firmware: s.firmware,
-      csg: { ...s.csg },
-      faultedAs: [...s.faultedAs].sort((a, b) => a - b),
-      irqAsserted: [...s.irq].sort(),
-      jobsRunning: s.jobs.size,
-      driver: s.driver,
-    };
+    const s = this.gpus.get(gpu);
+    if (s === undefined) return contextOf(gpu, new GpuFold());
+    return (s.context ??= contextOf(gpu, s));
   }
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** The context of GPU `gpu` in state `s`. */
+function contextOf(gpu: number, s: GpuFold): GpuContext {
+  return {
+    gpu,
+    power: Object.fromEntries(Object.entries(s.power).map(([d, m]) => [d, hex(m)])),
+    oppMHz: s.hz === null ? null : s.hz / 1e6,
+    supplies: Object.fromEntries(Object.entries(s.supplies).filter(([, v]) => v !== "on")),
+    mcu: MCU[s.mcu] ?? String(s.mcu),
+    firmware: s.firmware,
+    csg: { ...s.csg },
+    faultedAs: [...s.faultedAs].sort((a, b) => a - b),
+    irqAsserted: [...s.irq].sort(),
+    jobsRunning: s.jobs.size,
+    driver: s.driver,
+  };
 }

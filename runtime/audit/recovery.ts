@@ -15,6 +15,12 @@ export interface RecoveryStep {
   readonly summary: string;
 }
 
+/** The events the recovery log reads; no other one is a recovery step or leads to one. */
+const READS: ReadonlySet<string> = new Set([
+  ProbeStepUnwound, DeviceProbeFailed, DrmDeviceRegistered, MmuFaultHandled, ResetScheduled, ResetGroupJudged, ResetStepDone, DeviceResetCompleted,
+  DeviceResetFailed, GpuSoftResetCompleted, FirmwareBooted,
+].map((d) => d.type));
+
 /** How many recovery steps a report lists. */
 export const MAX_RECOVERY_STEPS = 100;
 
@@ -41,40 +47,43 @@ export class RecoveryLog {
 
   /** Look at one event of the log. */
   push(e: Envelope): void {
+    if (!READS.has(e.type)) return;
     const gpu = gpuOf(e) ?? 0;
-    const add = (summary: string) => {
-      if (this.steps.length < MAX_RECOVERY_STEPS) this.steps.push({ gpu, event: refOf(e), summary });
-    };
     if (EventRegistry.is(ProbeStepUnwound, e)) {
       this.unwinding.set(gpu, [...(this.unwinding.get(gpu) ?? []), e.payload.what]);
     } else if (EventRegistry.is(DeviceProbeFailed, e)) {
       const undone = this.unwinding.get(gpu) ?? [];
       this.unwinding.delete(gpu);
       this.failedProbes.add(gpu);
-      add(`probe unwound (${undone.length === 0 ? "nothing to undo" : undone.join(", ")}) and failed at ${e.payload.step} with ${e.payload.errno}`);
+      this.add(e, gpu, `probe unwound (${undone.length === 0 ? "nothing to undo" : undone.join(", ")}) and failed at ${e.payload.step} with ${e.payload.errno}`);
     } else if (EventRegistry.is(DrmDeviceRegistered, e) && this.failedProbes.delete(gpu)) {
-      add("probe retried: the DRM device registered");
+      this.add(e, gpu, "probe retried: the DRM device registered");
     } else if (EventRegistry.is(MmuFaultHandled, e)) {
       const vm = e.payload.vmId === undefined ? "no VM bound" : `VM ${e.payload.vmId} of file ${e.payload.file} marked unusable`;
-      add(`MMU fault on AS${e.payload.as} handled: AS disabled and its interrupt masked, ${vm}`);
+      this.add(e, gpu, `MMU fault on AS${e.payload.as} handled: AS disabled and its interrupt masked, ${vm}`);
     } else if (EventRegistry.is(ResetScheduled, e)) {
       const who = e.payload.group === undefined ? "" : ` (file ${e.payload.file} group ${e.payload.group})`;
-      add(`reset scheduled: ${e.payload.reason}${who} — ${e.payload.detail}${e.payload.queued ? "" : " (folded into the reset already pending)"}`);
+      this.add(e, gpu, `reset scheduled: ${e.payload.reason}${who} — ${e.payload.detail}${e.payload.queued ? "" : " (folded into the reset already pending)"}`);
     } else if (EventRegistry.is(ResetGroupJudged, e)) {
-      add(`group ${e.payload.group} of file ${e.payload.file}: ${e.payload.verdict} — ${e.payload.reason} (GROUP_GET_STATE ${groupFlagNames(e.payload.flags)})`);
+      this.add(e, gpu, `group ${e.payload.group} of file ${e.payload.file}: ${e.payload.verdict} — ${e.payload.reason} (GROUP_GET_STATE ${groupFlagNames(e.payload.flags)})`);
     } else if (EventRegistry.is(ResetStepDone, e)) {
-      add(`reset step ${e.payload.step}: ${e.payload.errno === 0 ? "ok" : `FAILED (${e.payload.errno})`} — ${e.payload.detail}`);
+      this.add(e, gpu, `reset step ${e.payload.step}: ${e.payload.errno === 0 ? "ok" : `FAILED (${e.payload.errno})`} — ${e.payload.detail}`);
     } else if (EventRegistry.is(DeviceResetCompleted, e)) {
       this.troubled.delete(gpu);
       const p = e.payload;
-      add(`reset completed in ${(p.durationNs / 1e6).toFixed(3)} ms (${p.reason}): ${p.guilty} guilty, ${p.resumed} innocent resumed, ${p.lost} innocent lost; the GPU runs again`);
+      this.add(e, gpu, `reset completed in ${(p.durationNs / 1e6).toFixed(3)} ms (${p.reason}): ${p.guilty} guilty, ${p.resumed} innocent resumed, ${p.lost} innocent lost; the GPU runs again`);
     } else if (EventRegistry.is(DeviceResetFailed, e)) {
-      add(`reset FAILED at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail} — device unusable, every group terminated (reported fatal state)`);
+      this.add(e, gpu, `reset FAILED at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail} — device unusable, every group terminated (reported fatal state)`);
     } else if (EventRegistry.is(GpuSoftResetCompleted, e) && this.troubled.delete(gpu)) {
-      add(`GPU ${e.payload.kind} reset completed`);
+      this.add(e, gpu, `GPU ${e.payload.kind} reset completed`);
     } else if (EventRegistry.is(FirmwareBooted, e) && this.troubled.delete(gpu)) {
-      add(`firmware ${e.payload.fast ? "restarted" : "rebooted"} (${e.payload.version})`);
+      this.add(e, gpu, `firmware ${e.payload.fast ? "restarted" : "rebooted"} (${e.payload.version})`);
     }
+  }
+
+  /** Record a step (a method, not a closure per event: most events are no recovery step). */
+  private add(e: Envelope, gpu: number, summary: string): void {
+    if (this.steps.length < MAX_RECOVERY_STEPS) this.steps.push({ gpu, event: refOf(e), summary });
   }
 }
 

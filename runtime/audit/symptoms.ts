@@ -36,6 +36,13 @@ export interface Symptom {
   readonly context: GpuContext;
 }
 
+/** The events the detector reads; no other one shows or ends a failure. */
+const READS: ReadonlySet<string> = new Set([
+  MmioReadIssued, MmioReadCompleted, JobFaulted, JobStarted, JobCompleted, CsFaultRaised, AsFaultRaised, MmuFaultHandled, FirmwareCrashed, FirmwareBootFailed,
+  GlbRequestsIgnored, ProbeStepFailed, ClockEnableFailed, RegulatorEnableFailed, FrequencyChangeRejected, MemoryPressureApplied, FenceDeadlockDetected,
+  JobFenceSignalled, FwPingTimedOut, LockdepInconsistentUsage, SpinlockDeadlocked, HardLockupDetected, DeviceResetFailed, MessageRejected, ActorHandlerFailed,
+].map((d) => d.type));
+
 /** How many symptoms a report lists; beyond it they are only counted. */
 export const MAX_SYMPTOMS = 200;
 
@@ -58,64 +65,64 @@ export class SymptomDetector {
 
   /** Look at one event of the log (after the GPU states have folded it). */
   push(e: Envelope): void {
+    if (!READS.has(e.type)) return;
     const gpu = gpuOf(e) ?? 0;
-    const add = (kind: FailureKind, summary: string, repeatKey?: string) => this.add({ kind, gpu, event: refOf(e), summary, count: 1, context: this.states.context(gpu) }, repeatKey);
     if (EventRegistry.is(MmioReadIssued, e)) this.reads.set(e.id, { ref: refOf(e), gpu, offset: e.payload.offset, tag: e.payload.tag, context: this.states.context(gpu) });
     else if (EventRegistry.is(MmioReadCompleted, e) && e.cause !== null) this.reads.delete(e.cause);
     if (EventRegistry.is(JobFaulted, e)) {
       const f = e.payload.fault;
-      add("job-faulted", `job ${e.payload.job} (AS${e.payload.as}) lost: ${e.payload.reason}${f === undefined ? "" : ` — ${f.exceptionName} at 0x${f.faultAddress.toString(16)}`}`);
+      this.found(e, gpu, "job-faulted", `job ${e.payload.job} (AS${e.payload.as}) lost: ${e.payload.reason}${f === undefined ? "" : ` — ${f.exceptionName} at 0x${f.faultAddress.toString(16)}`}`);
       this.jobs.delete(`${gpu}/${e.payload.job}`);
     } else if (EventRegistry.is(JobStarted, e)) {
       const due = e.payload.durationNs === undefined ? undefined : e.timeNs + e.payload.durationNs;
       this.jobs.set(`${gpu}/${e.payload.job}`, { ref: refOf(e), dueNs: due, gpu, job: e.payload.job, context: this.states.context(gpu) });
-      if (due === undefined) add("job-hung", `job ${e.payload.job} (AS${e.payload.as}) started on cores 0x${e.payload.cores.toString(16)} and will never complete`);
+      if (due === undefined) this.found(e, gpu, "job-hung", `job ${e.payload.job} (AS${e.payload.as}) started on cores 0x${e.payload.cores.toString(16)} and will never complete`);
     } else if (EventRegistry.is(JobCompleted, e)) {
       this.jobs.delete(`${gpu}/${e.payload.job}`);
     } else if (EventRegistry.is(CsFaultRaised, e)) {
-      add("cs-fault", `CSG${e.payload.csg} CS${e.payload.cs}: ${e.payload.fatal ? "CS_FATAL" : "CS_FAULT"} ${e.payload.exceptionName} — ${e.payload.message}`);
+      this.found(e, gpu, "cs-fault", `CSG${e.payload.csg} CS${e.payload.cs}: ${e.payload.fatal ? "CS_FATAL" : "CS_FAULT"} ${e.payload.exceptionName} — ${e.payload.message}`);
     } else if (EventRegistry.is(AsFaultRaised, e)) {
-      add("mmu-fault", `AS${e.payload.as}: ${e.payload.exceptionName} at 0x${e.payload.faultAddress.toString(16)}${e.payload.job === undefined ? "" : ` (job ${e.payload.job})`}`);
+      this.found(e, gpu, "mmu-fault", `AS${e.payload.as}: ${e.payload.exceptionName} at 0x${e.payload.faultAddress.toString(16)}${e.payload.job === undefined ? "" : ` (job ${e.payload.job})`}`);
       const key = `${gpu}/${e.payload.as}`;
       if (this.states.driverRegistered(gpu) && !this.asFaults.has(key)) this.asFaults.set(key, { ref: refOf(e), gpu, as: e.payload.as, context: this.states.context(gpu) });
     } else if (EventRegistry.is(MmuFaultHandled, e)) {
       if (!this.asFaults.delete(`${gpu}/${e.payload.as}`)) {
-        add("spurious-mmu-interrupt", `the driver handled an MMU fault on AS${e.payload.as} that no access raised (AS_FAULTSTATUS 0x${e.payload.faultStatus.toString(16)})`);
+        this.found(e, gpu, "spurious-mmu-interrupt", `the driver handled an MMU fault on AS${e.payload.as} that no access raised (AS_FAULTSTATUS 0x${e.payload.faultStatus.toString(16)})`);
       }
     } else if (EventRegistry.is(FirmwareCrashed, e)) {
-      add("firmware-crashed", `MCU firmware crashed (${e.payload.reason}, halt_status 0x${e.payload.haltStatus.toString(16)})`);
+      this.found(e, gpu, "firmware-crashed", `MCU firmware crashed (${e.payload.reason}, halt_status 0x${e.payload.haltStatus.toString(16)})`);
     } else if (EventRegistry.is(FirmwareBootFailed, e)) {
-      add("firmware-boot-failed", `MCU firmware did not boot: ${e.payload.reason} at 0x${e.payload.va.toString(16)}`);
+      this.found(e, gpu, "firmware-boot-failed", `MCU firmware did not boot: ${e.payload.reason} at 0x${e.payload.va.toString(16)}`);
     } else if (EventRegistry.is(GlbRequestsIgnored, e) && e.payload.reason === "ping-ignored") {
-      add("firmware-unresponsive", "the firmware left GLB_PING unacknowledged", "ping");
+      this.found(e, gpu, "firmware-unresponsive", "the firmware left GLB_PING unacknowledged", "ping");
     } else if (EventRegistry.is(ProbeStepFailed, e)) {
-      add("probe-failed", `probe failed at ${e.payload.step}: ${e.payload.detail} (${e.payload.errno})`);
+      this.found(e, gpu, "probe-failed", `probe failed at ${e.payload.step}: ${e.payload.detail} (${e.payload.errno})`);
     } else if (EventRegistry.is(ClockEnableFailed, e) || EventRegistry.is(RegulatorEnableFailed, e)) {
-      add("supply-failed", `${e.type === ClockEnableFailed.type ? "clock" : "regulator"} ${e.payload.name}: enable failed (${e.payload.errno})`, `supply/${e.payload.name}`);
+      this.found(e, gpu, "supply-failed", `${e.type === ClockEnableFailed.type ? "clock" : "regulator"} ${e.payload.name}: enable failed (${e.payload.errno})`, `supply/${e.payload.name}`);
     } else if (EventRegistry.is(FrequencyChangeRejected, e) && e.payload.reason === "dvfs-stuck") {
-      add("dvfs-refused", `DVFS stuck: frequency change to ${e.payload.hz / 1e6} MHz refused`, "dvfs");
+      this.found(e, gpu, "dvfs-refused", `DVFS stuck: frequency change to ${e.payload.hz / 1e6} MHz refused`, "dvfs");
     } else if (EventRegistry.is(MemoryPressureApplied, e)) {
-      add("memory-pressure", `system RAM shrank by ${e.payload.bytes} bytes (${e.payload.availableBytes} left)`);
+      this.found(e, gpu, "memory-pressure", `system RAM shrank by ${e.payload.bytes} bytes (${e.payload.availableBytes} left)`);
     } else if (EventRegistry.is(FenceDeadlockDetected, e)) {
       const { job, waitsOn } = e.payload;
-      add("fence-deadlock", `job ${job.job} (file ${job.file} group ${job.group} queue ${job.queue}) stuck: ${e.payload.thread} waits in reclaim for fence ${waitsOn.fence} it must signal itself; fences ${e.payload.stuckFences.join(", ")} never signal`);
+      this.found(e, gpu, "fence-deadlock", `job ${job.job} (file ${job.file} group ${job.group} queue ${job.queue}) stuck: ${e.payload.thread} waits in reclaim for fence ${waitsOn.fence} it must signal itself; fences ${e.payload.stuckFences.join(", ")} never signal`);
     } else if (EventRegistry.is(JobFenceSignalled, e) && e.payload.error === -110) {
-      add("job-timed-out", `job ${e.payload.job} (file ${e.payload.file} group ${e.payload.group} queue ${e.payload.queue}) timed out after 5 s on its slot: fence ${e.payload.fence} signalled -ETIMEDOUT`);
+      this.found(e, gpu, "job-timed-out", `job ${e.payload.job} (file ${e.payload.file} group ${e.payload.group} queue ${e.payload.queue}) timed out after 5 s on its slot: fence ${e.payload.fence} signalled -ETIMEDOUT`);
     } else if (EventRegistry.is(FwPingTimedOut, e)) {
-      add("firmware-watchdog", "FW ping timeout: GLB_PING not acknowledged within 100 ms, the driver scheduled a reset");
+      this.found(e, gpu, "firmware-watchdog", "FW ping timeout: GLB_PING not acknowledged within 100 ms, the driver scheduled a reset");
     } else if (EventRegistry.is(LockdepInconsistentUsage, e)) {
-      add("lockdep-report", `lockdep: inconsistent usage of ${e.payload.lock} — a driver bug (the lock is taken with IRQs on and from an IRQ handler)`, `lockdep/${e.payload.lock}`);
+      this.found(e, gpu, "lockdep-report", `lockdep: inconsistent usage of ${e.payload.lock} — a driver bug (the lock is taken with IRQs on and from an IRQ handler)`, `lockdep/${e.payload.lock}`);
     } else if (EventRegistry.is(SpinlockDeadlocked, e)) {
       const { holder, waiter } = e.payload;
-      add("spinlock-deadlock", `CPU${e.payload.cpu} deadlocked on ${e.payload.lock}: ${waiter.fn} (${waiter.context}) spins on the lock ${holder.fn} (${holder.context}, pid ${holder.pid}) holds since ${holder.sinceNs} ns and can never release`);
+      this.found(e, gpu, "spinlock-deadlock", `CPU${e.payload.cpu} deadlocked on ${e.payload.lock}: ${waiter.fn} (${waiter.context}) spins on the lock ${holder.fn} (${holder.context}, pid ${holder.pid}) holds since ${holder.sinceNs} ns and can never release`);
     } else if (EventRegistry.is(HardLockupDetected, e)) {
-      add("hard-lockup", `hard LOCKUP on CPU${e.payload.cpu} in ${e.payload.fn}: no timer interrupt for ${e.payload.stuckForNs / 1e9} s`);
+      this.found(e, gpu, "hard-lockup", `hard LOCKUP on CPU${e.payload.cpu} in ${e.payload.fn}: no timer interrupt for ${e.payload.stuckForNs / 1e9} s`);
     } else if (EventRegistry.is(DeviceResetFailed, e)) {
-      add("reset-failed", `GPU reset failed at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail}`);
+      this.found(e, gpu, "reset-failed", `GPU reset failed at ${e.payload.step} (${e.payload.errno}): ${e.payload.detail}`);
     } else if (EventRegistry.is(MessageRejected, e)) {
-      add("runtime-error", `message rejected on ${e.payload.subject}: ${e.payload.field}: ${e.payload.reason}`, `rejected/${e.payload.subject}/${e.payload.field}`);
+      this.found(e, gpu, "runtime-error", `message rejected on ${e.payload.subject}: ${e.payload.field}: ${e.payload.reason}`, `rejected/${e.payload.subject}/${e.payload.field}`);
     } else if (EventRegistry.is(ActorHandlerFailed, e)) {
-      add("runtime-error", `actor ${e.payload.actor} threw handling ${e.payload.event}: ${e.payload.error}`, `threw/${e.payload.actor}`);
+      this.found(e, gpu, "runtime-error", `actor ${e.payload.actor} threw handling ${e.payload.event}: ${e.payload.error}`, `threw/${e.payload.actor}`);
     }
   }
 
@@ -131,6 +138,11 @@ export class SymptomDetector {
     for (const f of this.asFaults.values()) {
       this.add({ kind: "mmu-fault-unhandled", gpu: f.gpu, event: f.ref, summary: `AS${f.as}'s fault was never handled by the driver (its MMU interrupt did not arrive)`, count: 1, context: f.context });
     }
+  }
+
+  /** `e` shows a failure of `kind` on `gpu` (a method, not a closure per event: most events show none). */
+  private found(e: Envelope, gpu: number, kind: FailureKind, summary: string, repeatKey?: string): void {
+    this.add({ kind, gpu, event: refOf(e), summary, count: 1, context: this.states.context(gpu) }, repeatKey);
   }
 
   private add(s: Symptom, repeatKey?: string): void {
