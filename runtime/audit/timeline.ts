@@ -71,12 +71,13 @@ class Lane {
     }
   }
 
-  /** Close the open state span (if any) at `end`, then open `next` (if given). */
-  state(end: EventRef, next?: { kind: TimelineMarkKind; label: string }): void {
-    if (this.open !== undefined && this.open.start.id !== end.id) {
-      this.add({ kind: this.open.kind, label: this.open.label, startNs: this.open.start.timeNs, endNs: end.timeNs, start: this.open.start, end });
+  /** Close the open state span (if any) at `end`, then open a span of `kind` (if given) labelled `label`. */
+  state(end: EventRef, kind?: TimelineMarkKind, label = ""): void {
+    const open = this.open;
+    if (open !== undefined && open.start.id !== end.id) {
+      this.add({ kind: open.kind, label: open.label, startNs: open.start.timeNs, endNs: end.timeNs, start: open.start, end });
     }
-    this.open = next === undefined ? undefined : { ...next, start: end };
+    this.open = kind === undefined ? undefined : { kind, label, start: end };
   }
 
   done(): TimelineLane {
@@ -89,7 +90,11 @@ class Lane {
   }
 }
 
-const hex = (n: number) => `0x${n.toString(16)}`;
+/** `0x…` of the numbers below 256, formatted once: power masks are small, and a power-heavy log draws one per event. */
+const SMALL_HEX: readonly string[] = Array.from({ length: 256 }, (_, n) => `0x${n.toString(16)}`);
+const hex = (n: number): string => SMALL_HEX[n] ?? `0x${n.toString(16)}`;
+/** Power lanes in drawing order. */
+const DOMAINS = ["l2", "tiler", "shader"];
 
 /** The event types a timeline draws (every other event costs one set lookup). */
 const DRAWN: ReadonlySet<string> = new Set([
@@ -105,7 +110,10 @@ const DRAWN: ReadonlySet<string> = new Set([
  * first and last marks and counts the ones between.
  */
 export class TimelineBuilder {
+  /** Every lane by id, in the order they were first drawn. */
   private readonly lanes = new Map<string, Lane>();
+  /** The same lanes by GPU, block and key. */
+  private readonly index = new Map<number, Map<string, Map<string, Lane>>>();
   private readonly jobs = new Map<string, { lanes: Lane[]; label: string; start: EventRef; hung: boolean }>();
   private readonly fences = new Map<string, { lane: Lane; label: string; start: EventRef }>();
   private readonly slotGroup = new Map<string, string>();
@@ -121,10 +129,10 @@ export class TimelineBuilder {
     if (EventRegistry.is(PowerDomainChanged, e)) {
       const { domain, ready, trans } = e.payload;
       const kind = trans !== 0 ? "power-trans" : ready !== 0 ? "power-on" : "power-off";
-      this.lane(gpu, "power", domain, `power ${domain}`, ["l2", "tiler", "shader"].indexOf(domain)).state(ref, { kind, label: `${domain} READY ${hex(ready)} PWRTRANS ${hex(trans)}` });
+      this.lane(gpu, "power", domain, `power ${domain}`, DOMAINS.indexOf(domain)).state(ref, kind, `${domain} READY ${hex(ready)} PWRTRANS ${hex(trans)}`);
     } else if (EventRegistry.is(McuStatusChanged, e)) {
       const name = MCU[e.payload.status] ?? String(e.payload.status);
-      this.lane(gpu, "mcu", "mcu", "MCU", 0).state(ref, { kind: name === "FATAL" ? "mcu-fatal" : "mcu", label: `MCU_STATUS ${name}` });
+      this.lane(gpu, "mcu", "mcu", "MCU", 0).state(ref, name === "FATAL" ? "mcu-fatal" : "mcu", `MCU_STATUS ${name}`);
     } else if (EventRegistry.is(MmioWriteIssued, e) && e.payload.offset === GPU_CONTROL.GPU_CMD) {
       const c = decodeGpuCmd(e.payload.value).kind;
       if (c === "SOFT_RESET" || c === "HARD_RESET") this.point(gpu, "reset", ref, `GPU_CMD ${c} written`);
@@ -136,8 +144,11 @@ export class TimelineBuilder {
       const { csg, state, request, as } = e.payload;
       const group = this.slotGroup.get(`${gpu}/${csg}`);
       const lane = this.lane(gpu, "csg", String(csg), `CSG ${csg}`, csg);
-      lane.state(ref, state === "terminated" ? undefined : { kind: `csg-${state}`, label: `${state} (${request}) AS${as}${group === undefined ? "" : ` ${group}`}` });
-      if (state === "terminated") lane.add({ kind: "csg-terminated", label: `terminated AS${as}${group === undefined ? "" : ` ${group}`}`, startNs: ref.timeNs, endNs: ref.timeNs, start: ref });
+      if (state !== "terminated") lane.state(ref, `csg-${state}`, `${state} (${request}) AS${as}${group === undefined ? "" : ` ${group}`}`);
+      else {
+        lane.state(ref);
+        lane.add({ kind: "csg-terminated", label: `terminated AS${as}${group === undefined ? "" : ` ${group}`}`, startNs: ref.timeNs, endNs: ref.timeNs, start: ref });
+      }
     } else if (EventRegistry.is(JobSubmitted, e)) {
       const { file, group, queue, job, fence } = e.payload;
       const lane = this.lane(gpu, "queue", `${file}/${group}/${queue}`, `queue ${file}/${group}/${queue}`, file * 1e6 + group * 1e3 + queue);
@@ -174,8 +185,19 @@ export class TimelineBuilder {
   }
 
   private lane(gpu: number, block: TimelineLane["block"], key: string, label: string, order: number): Lane {
-    const id = `gpu${gpu}.${block}.${key}`;
-    return this.lanes.get(id) ?? this.lanes.set(id, new Lane(id, gpu, block, label, order)).get(id)!;
+    // Found by GPU, block and key rather than by the id `gpu<N>.<block>.<key>`: building and
+    // hashing that string for every drawn event cost more than drawing it.
+    let blocks = this.index.get(gpu);
+    if (blocks === undefined) this.index.set(gpu, (blocks = new Map()));
+    let keys = blocks.get(block);
+    if (keys === undefined) blocks.set(block, (keys = new Map()));
+    let lane = keys.get(key);
+    if (lane === undefined) {
+      const id = `gpu${gpu}.${block}.${key}`;
+      keys.set(key, (lane = this.lanes.get(id) ?? new Lane(id, gpu, block, label, order)));
+      this.lanes.set(id, lane);
+    }
+    return lane;
   }
 
   private point(gpu: number, block: TimelineLane["block"], ref: EventRef, label: string): void {
