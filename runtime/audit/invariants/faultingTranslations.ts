@@ -12,6 +12,7 @@ import type { InvariantDef } from "./invariant.ts";
 export const faultingTranslations: InvariantDef = {
   name: "faults-are-raised-and-final",
   statement: "every faulting translation raised AsFaultRaised and its job did not complete",
+  reads: [AsFaultRaised, TranslationCompleted, JobCompleted],
   create(report, ctx) {
     const asPresent = ctx.model.present.as_present;
     const lastFault = new Map<string, { ref: EventRef; address: number }>();

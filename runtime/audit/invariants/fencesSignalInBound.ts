@@ -44,9 +44,6 @@ class SlotClock {
   }
 }
 
-/** The event types the checker reads. */
-const READ: ReadonlySet<string> = new Set([GroupCreated, GroupDestroyed, GroupStateChanged, JobFenceSignalled, JobRingWritten, JobSubmitted].map((d) => d.type));
-
 /** A fence not signalled yet. */
 interface PendingFence {
   readonly key: string;
@@ -77,6 +74,7 @@ interface PendingFence {
 export const fencesSignalInBound: InvariantDef = {
   name: "fences-signal-in-bound",
   statement: `every job fence signals within ${FENCE_BOUND_NS / 1e9} s of slot time once its job heads the ring, or ${FENCE_RECOVERY_ALLOWANCE_NS / 1e9} s after its group died`,
+  reads: [GroupCreated, GroupDestroyed, GroupStateChanged, JobFenceSignalled, JobRingWritten, JobSubmitted],
   create(report) {
     const clocks = new Map<string, SlotClock>();
     const pending = new Map<string, PendingFence>();
@@ -99,7 +97,6 @@ export const fencesSignalInBound: InvariantDef = {
 
     return {
       push(e) {
-        if (!READ.has(e.type)) return;
         const gpu = gpuOf(e) ?? 0;
         if (EventRegistry.is(JobSubmitted, e)) {
           const p = e.payload;

@@ -14,6 +14,7 @@ import type { InvariantDef } from "./invariant.ts";
 export const fencesSignalOnce: InvariantDef = {
   name: "fences-signal-once",
   statement: "every job fence is signalled exactly once, and only fences a submission created",
+  reads: [JobSubmitted, JobFenceSignalled],
   create(report) {
     const created = new Map<string, EventRef>();
     const signalled = new Map<string, EventRef>();

@@ -39,6 +39,7 @@ export function gemHandlesOf(ioctl: string, args: unknown): number[] {
 export const handlesStayInFile: InvariantDef = {
   name: "handles-stay-in-file",
   statement: "an ioctl succeeds only with GEM handles of its own DRM file",
+  reads: [GemObjectCreated, GemHandleClosed, DrmFileClosed, IoctlIssued, IoctlCompleted],
   create(report) {
     const owned = new Map<string, EventRef>();
     const issued = new Map<string, { ref: EventRef; foreign: { handle: number; owners: EventRef[] }[] }>();

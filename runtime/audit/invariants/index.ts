@@ -3,7 +3,7 @@ import { faultingTranslations } from "./faultingTranslations.ts";
 import { fencesSignalInBound } from "./fencesSignalInBound.ts";
 import { fencesSignalOnce } from "./fencesSignalOnce.ts";
 import { handlesStayInFile } from "./handlesStayInFile.ts";
-import type { CheckContext, InvariantDef, LogEnd, PendingInvariant, Violation } from "./invariant.ts";
+import type { CheckContext, InvariantChecker, InvariantDef, LogEnd, PendingInvariant, Violation } from "./invariant.ts";
 import { irqsServiced } from "./irqsServiced.ts";
 import { jobsOnPoweredCores } from "./jobsOnPoweredCores.ts";
 import { mcuStatusTransitions } from "./mcuStatusTransitions.ts";
@@ -41,23 +41,41 @@ export const PENDING_INVARIANTS: readonly PendingInvariant[] = [
   },
 ];
 
+/** A checker and the event types it reads (undefined: all of them). */
+interface Fed {
+  readonly checker: InvariantChecker;
+  readonly reads: ReadonlySet<string> | undefined;
+}
+
 /** All checkers of a log, fed together; violations come out in the order they became certain. */
 export class InvariantSuite {
   readonly violations: Violation[] = [];
-  private readonly checkers;
+  private readonly fed: readonly Fed[];
+  /** Per event type seen, the checkers that read it, in suite order. */
+  private readonly route = new Map<string, readonly InvariantChecker[]>();
 
   constructor(ctx: CheckContext, defs: readonly InvariantDef[] = INVARIANTS) {
-    this.checkers = defs.map((d) => d.create((v) => this.violations.push({ invariant: d.name, ...v }), ctx));
+    this.fed = defs.map((d) => ({
+      checker: d.create((v) => this.violations.push({ invariant: d.name, ...v }), ctx),
+      reads: d.reads === undefined ? undefined : new Set(d.reads.map((r) => r.type)),
+    }));
   }
 
-  /** Feed one event, in log order, to every checker. */
+  /** Feed one event, in log order, to every checker that reads its type. */
   push(e: Envelope): void {
-    for (const c of this.checkers) c.push(e);
+    // A checker that declares what it reads does nothing with other events, so leaving them out
+    // changes no violation and no order: each checker still sees its events in log order.
+    let to = this.route.get(e.type);
+    if (to === undefined) {
+      to = this.fed.filter((f) => f.reads === undefined || f.reads.has(e.type)).map((f) => f.checker);
+      this.route.set(e.type, to);
+    }
+    for (const c of to) c.push(e);
   }
 
   /** The log ended: let every checker report what the end makes certain; all violations found. */
   finish(end: LogEnd): Violation[] {
-    for (const c of this.checkers) c.finish(end);
+    for (const f of this.fed) f.checker.finish(end);
     return this.violations;
   }
 }

@@ -1,4 +1,5 @@
 import type { Envelope } from "../../../shared/events/envelope.ts";
+import type { EventDef } from "../../../shared/events/registry.ts";
 import type { GpuModel } from "../../../shared/gpu/model.ts";
 import type { EventRef } from "../eventRef.ts";
 
@@ -40,6 +41,13 @@ export interface InvariantDef {
   readonly name: string;
   /** The invariant in one sentence, as the report states it. */
   readonly statement: string;
+  /**
+   * The events its checker looks at, when it ignores every other one: the suite hands it only
+   * these (a dozen checkers each testing the type of every event of a long log cost more than
+   * reading the log). Left out by a checker that needs every event (a clock that runs on any
+   * event's time, a report flushed at the next instant).
+   */
+  readonly reads?: readonly EventDef[];
   create(report: (v: Omit<Violation, "invariant">) => void, ctx: CheckContext): InvariantChecker;
 }
 

@@ -28,7 +28,7 @@ export const irqsServiced: InvariantDef = {
     };
     return {
       push(e) {
-        for (const a of asserted.values()) overdue(a, e.timeNs);
+        if (asserted.size > 0) for (const a of asserted.values()) overdue(a, e.timeNs);
         if (!EventRegistry.is(IrqLineChanged, e)) return;
         const gpu = gpuOf(e) ?? 0;
         const key = `${gpu}/${e.payload.line}`;

@@ -15,6 +15,7 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 export const jobsOnPoweredCores: InvariantDef = {
   name: "jobs-on-powered-cores",
   statement: "no job runs on a powered-off shader core",
+  reads: [PowerDomainChanged, PowerTransitionStarted, JobStarted, JobCompleted, JobFaulted],
   create(report) {
     interface Gpu { ready: number; goingDown: number; last: EventRef | undefined; running: Map<string, { cores: number; started: EventRef; lostPower?: EventRef }> }
     const gpus = new Map<number, Gpu>();

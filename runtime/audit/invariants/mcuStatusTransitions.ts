@@ -22,6 +22,7 @@ export function mcuTransitionLegal(from: number, to: number): boolean {
 export const mcuStatusTransitions: InvariantDef = {
   name: "mcu-status-transitions",
   statement: "MCU_STATUS changes only along DISABLED→ENABLED⇄HALT, ENABLED→FATAL, any→DISABLED",
+  reads: [GpuSoftResetCompleted, McuStatusChanged],
   create(report) {
     const status = new Map<number, { value: number; ref: EventRef | undefined }>();
     return {

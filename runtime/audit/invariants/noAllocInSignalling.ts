@@ -4,6 +4,9 @@ import { JobSubmitted } from "../../../services/driver/sched/schedEvents.ts";
 import { gpuOf, refOf, type EventRef } from "../eventRef.ts";
 import type { InvariantDef } from "./invariant.ts";
 
+/** The events the checker reads beyond the time and GPU of every event. */
+const READS: ReadonlySet<string> = new Set([JobSubmitted, SignallingPathAllocated, FenceSignallingViolation, FenceDeadlockDetected].map((d) => d.type));
+
 /**
  * No allocation that can recurse into reclaim happens inside a fence-signalling section
  * (kernel-tests.md FENCE-R05, R08b): every `SignallingPathAllocated` the driver publishes for an
@@ -26,8 +29,9 @@ export const noAllocInSignalling: InvariantDef = {
     };
     return {
       push(e) {
+        if (open !== undefined && (e.timeNs !== open.timeNs || (gpuOf(e) ?? 0) !== open.gpu)) flush();
+        if (!READS.has(e.type)) return;
         const gpu = gpuOf(e) ?? 0;
-        if (open !== undefined && (e.timeNs !== open.timeNs || gpu !== open.gpu)) flush();
         if (EventRegistry.is(JobSubmitted, e)) {
           submitted.set(`${gpu}/${e.payload.job}`, refOf(e));
         } else if (EventRegistry.is(SignallingPathAllocated, e) && e.payload.mayReclaim) {

@@ -6,7 +6,7 @@ import { GemHandleClosed, GemObjectCreated, GemPagesAllocated } from "../../../s
 import { DRM_PANTHOR_VM_BIND_ASYNC, DRM_PANTHOR_VM_BIND_OP as OP } from "../../../services/gpuvm/vmBind.ts";
 import { walk } from "../../../services/mmu/walk.ts";
 import { gpuOf, refOf, type EventRef } from "../eventRef.ts";
-import { AsTables } from "./asTables.ts";
+import { AS_TABLE_EVENTS, AsTables } from "./asTables.ts";
 import type { InvariantDef } from "./invariant.ts";
 
 /** What GPUVM says one page of a VM maps: a page of a GEM object, read-only or not. */
@@ -26,6 +26,7 @@ interface BindOp { flags: number; bo_handle?: number; bo_offset?: number; va: nu
 export const pageTablesMatchGpuvm: InvariantDef = {
   name: "page-tables-match-gpuvm",
   statement: "after every VM_BIND on a resident VM its page tables agree with GPUVM's mappings",
+  reads: [...AS_TABLE_EVENTS, GemObjectCreated, GemHandleClosed, GemPagesAllocated, IoctlIssued, IoctlCompleted, VmActivated, VmAsReleased, DrmFileClosed],
   create(report, ctx) {
     const tables = new Map<number, AsTables>();
     const handles = new Map<string, number>();

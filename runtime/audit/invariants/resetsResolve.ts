@@ -22,6 +22,7 @@ export const RESET_RESOLVE_BOUND_NS = 105_000_000;
 export const resetsResolve: InvariantDef = {
   name: "resets-resolve",
   statement: "every reset ends with the GPU running or a reported fatal state",
+  reads: [MmioWriteIssued, GpuSoftResetCompleted, ProbeStepFailed, DeviceProbeFailed, DeviceResetFailed],
   create(report) {
     const pending = new Map<number, EventRef>();
     return {

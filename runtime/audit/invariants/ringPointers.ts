@@ -23,6 +23,7 @@ export function seqnoWentBack(prev: bigint, next: bigint, size: 32 | 64): boolea
 export const ringPointers: InvariantDef = {
   name: "ring-pointers-monotonic",
   statement: "CS_EXTRACT and sync-object seqnos never go backwards",
+  reads: [CsIdle, SyncObjectUpdated, CsgStateChanged, CsRequestsAcked, GpuSoftResetCompleted, VmActivated, VmAsReleased],
   create(report) {
     const extract = new Map<string, { value: number; ref: EventRef }>();
     const seqno = new Map<string, { value: bigint; ref: EventRef }>();

@@ -4,7 +4,7 @@ import { PAGE_SIZE } from "../../../shared/gpu/physicalMemory.ts";
 import { TranslationCompleted, TranslationRequested } from "../../../services/mmu/mmuEvents.ts";
 import { walk } from "../../../services/mmu/walk.ts";
 import { gpuOf, refOf, type EventRef } from "../eventRef.ts";
-import { AsTables, type AsTable } from "./asTables.ts";
+import { AS_TABLE_EVENTS, AsTables, type AsTable } from "./asTables.ts";
 import type { InvariantDef } from "./invariant.ts";
 
 type Request = PayloadOf<typeof TranslationRequested>;
@@ -56,9 +56,10 @@ function mismatch(walks: Walks, answer: Answer): string | undefined {
 export const translationsMapped: InvariantDef = {
   name: "accesses-within-mappings",
   statement: "no GPU access outside its address space's mappings succeeds",
+  reads: [...AS_TABLE_EVENTS, TranslationRequested, TranslationCompleted],
   create(report, ctx) {
     const gpus = new Map<number, AsTables>();
-    const pending = new Map<string, { req: Request; ref: EventRef; early: Walks | undefined }>();
+    const pending = new Map<string, { req: Request; ref: EventRef; early: Walks | undefined; table: AsTable | undefined; version: number }>();
     const tablesOf = (g: number) => gpus.get(g) ?? gpus.set(g, new AsTables(ctx.model)).get(g)!;
     return {
       push(e: Envelope) {
@@ -67,14 +68,16 @@ export const translationsMapped: InvariantDef = {
         tables.push(e);
         if (EventRegistry.is(TranslationRequested, e)) {
           const table = tables.table(e.payload.as);
-          pending.set(`${gpu}/${e.payload.requester}/${e.payload.job}`, { req: e.payload, ref: refOf(e), early: table && walkRanges(table, e.payload) });
+          pending.set(`${gpu}/${e.payload.requester}/${e.payload.job}`, { req: e.payload, ref: refOf(e), early: table && walkRanges(table, e.payload), table, version: tables.version });
         } else if (EventRegistry.is(TranslationCompleted, e)) {
           const key = `${gpu}/${e.payload.requester}/${e.payload.job}`;
           const p = pending.get(key);
           pending.delete(key);
           const table = tables.table(e.payload.as);
           if (p === undefined || !e.payload.ok || table === undefined) return;
-          const why = mismatch(walkRanges(table, p.req), e.payload);
+          // Nothing written and no table loaded since the request: walking again would find the same.
+          const unchanged = p.early !== undefined && p.table === table && p.version === tables.version;
+          const why = mismatch(unchanged ? p.early! : walkRanges(table, p.req), e.payload);
           if (why === undefined || (p.early !== undefined && mismatch(p.early, e.payload) === undefined)) return;
           report({ message: `job ${p.req.job} in AS${p.req.as}: ${why}`, timeNs: e.timeNs, gpu, events: [table.update, p.ref, refOf(e)] });
         }
