@@ -161,6 +161,16 @@ describe("streamLinesContaining", () => {
     expect(linesContaining(path, '"source":"injector"')).toEqual([line]);
   });
 
+  it("finds matching lines longer than the 1 MiB chunk, and matches in the chunks after them", () => {
+    // given a 2.5 MiB matching line, a 1.5 MiB line without a match, and short lines around them
+    const long = `{"source":"injector","pad":"${"x".repeat(2.5 * CHUNK)}"}`;
+    const content = ['{"source":"injector","n":1}', long, "y".repeat(1.5 * CHUNK), '{"n":2,"source":"injector"}', "tail"].join("\n");
+    // then every matching line is found whole, as a plain split of the text finds them
+    const found = linesContaining(fileWith(content), '"source":"injector"');
+    expect(found.map((l) => l.length)).toEqual([27, long.length, 27]);
+    expect(found).toEqual(content.split("\n").filter((l) => l.includes('"source":"injector"')));
+  });
+
   it("streams: a consumer may stop at any match", () => {
     const path = fileWith("hit 1\nmiss\nhit 2\nhit 3\n");
     const seen: string[] = [];

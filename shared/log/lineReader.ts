@@ -67,24 +67,28 @@ export function* streamLinesContaining(path: string, needle: string): Generator<
   const pattern = Buffer.from(needle, "utf8");
   const fd = openSync(path, "r");
   try {
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    let carry: Buffer = Buffer.alloc(0);
+    let buf = Buffer.allocUnsafe(CHUNK);
+    /** Bytes of the partial last line kept at the start of `buf` (the next read goes after them). */
+    let kept = 0;
     for (;;) {
-      const n = readSync(fd, chunk, 0, CHUNK, null);
+      if (kept === buf.length) buf = Buffer.concat([buf], 2 * buf.length); // a line longer than the buffer
+      const n = readSync(fd, buf, kept, buf.length - kept, null);
       const eof = n === 0;
-      const buf = eof ? carry : carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
+      const bytes = buf.subarray(0, kept + n);
       let from = 0;
-      for (let hit = buf.indexOf(pattern, from); hit >= 0; hit = buf.indexOf(pattern, from)) {
-        const start = buf.lastIndexOf(NEWLINE, hit) + 1;
-        const newline = buf.indexOf(NEWLINE, hit);
+      for (let hit = bytes.indexOf(pattern, from); hit >= 0; hit = bytes.indexOf(pattern, from)) {
+        const start = bytes.lastIndexOf(NEWLINE, hit) + 1;
+        const newline = bytes.indexOf(NEWLINE, hit);
         if (newline < 0 && !eof) break;
-        const end = newline < 0 ? buf.length : newline;
-        yield buf.toString("utf8", start, end);
+        const end = newline < 0 ? bytes.length : newline;
+        yield bytes.toString("utf8", start, end);
         from = end + 1;
       }
       if (eof) return;
-      // The partial last line is copied out: the chunk is read into again.
-      carry = Buffer.from(buf.subarray(buf.lastIndexOf(NEWLINE) + 1));
+      // The partial last line moves to the front and the rest of the buffer is read into again:
+      // only that line is copied, never the chunk.
+      const partial = bytes.lastIndexOf(NEWLINE) + 1;
+      kept = bytes.copy(buf, 0, partial);
     }
   } finally {
     closeSync(fd);
