@@ -40,9 +40,18 @@ export class EventBus {
     private readonly opts: EventBusOptions,
   ) {}
 
-  /** Publish an event on its own subject. */
-  publish(event: Envelope): void {
-    this.transport.publish(event.subject, this.transport.kind === "memory" ? event : JSON.stringify(event));
+  /**
+   * Publish an event on its own subject. A caller that already has the event's canonical line
+   * (`eventLine(event)`, which is `JSON.stringify(event)`) passes it as `line`, so a transport that
+   * sends text does not stringify the event a second time.
+   */
+  publish(event: Envelope, line?: string): void {
+    this.transport.publish(event.subject, this.transport.kind === "memory" ? event : (line ?? JSON.stringify(event)));
+  }
+
+  /** Does this bus send events as text (so a caller holding an event's line should pass it to `publish`)? */
+  get sendsText(): boolean {
+    return this.transport.kind !== "memory";
   }
 
   /** Validated events on subjects matching `pattern` (full subject pattern, e.g. `tyrsim.r1.gpu0.>`). */

@@ -25,6 +25,12 @@ export class LogDigest {
     this.count += lines;
   }
 
+  /** `addBlock` for the UTF-8 bytes of such a block, as a sink writes them (no second encoding of the text). */
+  addBytes(bytes: Uint8Array, lines: number): void {
+    this.hash.update(bytes);
+    this.count += lines;
+  }
+
   /** Add an event. */
   add(e: Envelope): void {
     this.addLine(eventLine(e));

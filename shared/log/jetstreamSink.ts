@@ -87,8 +87,12 @@ export class JetStreamLogSink implements LogSink {
   }
 
   append(event: Envelope): void {
+    this.appendLine(event, eventLine(event));
+  }
+
+  appendLine(event: Envelope, line: string): void {
     if (!this.headerWritten) throw new JetStreamLogUsageError(this.run, "append called before writeHeader");
-    this.enqueue({ msgId: this.msgId(String(event.seq)), kind: LogRecordKind.Event, data: eventLine(event) });
+    this.enqueue({ msgId: this.msgId(String(event.seq)), kind: LogRecordKind.Event, data: line });
   }
 
   private msgId(record: string): string {

@@ -94,6 +94,35 @@ describe("JsonlLogSink", () => {
     expect(fileLines(path)).toHaveLength(1 + 40 + 1);
   });
 
+  it("writes a line longer than a whole batch in one piece", async () => {
+    // given a header and an event each larger than the quarter-megabyte batch
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    const bigHeader = { ...header, scenario: { file: "big.yaml", text: "#".repeat(300_000) } };
+    sink.writeHeader(bigHeader);
+    const events = [event(0), event(1, { blob: "é".repeat(600_000) }), event(2)];
+    // when they are appended and the sink closed
+    for (const e of events) sink.append(e);
+    await sink.close();
+    // then the file holds every line whole, and the digest counts the events only
+    expect(fileLines(path)).toEqual([JSON.stringify(bigHeader), ...events.map(eventLine), ""]);
+    expect(sink.digest.events).toBe(3);
+  });
+
+  it("writes the same bytes as one join of the lines, however multi-byte characters fall across batches", async () => {
+    // given events whose UTF-8 length differs from their length in UTF-16 units
+    const path = join(tempDir(), "run.jsonl");
+    const sink = new JsonlLogSink(path);
+    sink.writeHeader(header);
+    const events = Array.from({ length: 300 }, (_, i) => event(i, { note: "µs 🦀 ".repeat(1 + (i % 97) * 20) }));
+    // when they are appended (several batches) and the sink closed
+    for (const e of events) sink.append(e);
+    await sink.close();
+    // then the file is byte for byte the header and the lines joined
+    const expected = Buffer.from([JSON.stringify(header), ...events.map(eventLine), ""].join("\n"));
+    expect(readFileSync(path).equals(expected)).toBe(true);
+  });
+
   it("closes only once; a second close is harmless", async () => {
     const path = join(tempDir(), "run.jsonl");
     const sink = new JsonlLogSink(path);

@@ -5,18 +5,29 @@ import { LogDigest } from "./digest.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 
 /** Bytes buffered before a write; batching lines is what makes the log cheap (see bench/). */
-const BATCH_CHARS = 256 * 1024;
+const BATCH_BYTES = 256 * 1024;
+
+/** Most UTF-8 bytes one UTF-16 code unit of a JS string can take (a surrogate pair takes 4 for 2 units). */
+const MAX_UTF8_PER_UNIT = 3;
 
 /**
  * The embedded runtime's log: JSON lines in a file, header first, written in batches and never held
  * in memory whole. `close` writes what is left.
+ *
+ * Each line is encoded as UTF-8 straight into one reused buffer as it is appended, and the batch's
+ * bytes are hashed and written from that buffer. Holding line strings until a batch is joined made
+ * them outlive the young generation (a copy per event by the GC), then encoded the joined text twice
+ * (hash and write); this writes the same bytes with neither.
  */
 export class JsonlLogSink implements LogSink {
   private readonly fd: number;
-  private buffer: string[] = [];
-  private chars = 0;
-  /** Lines of the buffer that are events (digested), after `headerLines` header lines. */
-  private headerLines = 0;
+  private buffer: Buffer = Buffer.allocUnsafe(2 * BATCH_BYTES);
+  /** Bytes of `buffer` in use. */
+  private used = 0;
+  /** Bytes at the start of `buffer` that are the header (written, not digested). */
+  private headerBytes = 0;
+  /** Event lines in `buffer`. */
+  private lines = 0;
   private closed = false;
   /** Digest of the event lines written, computed as they are written (complete after `close`). */
   readonly digest = new LogDigest();
@@ -27,32 +38,42 @@ export class JsonlLogSink implements LogSink {
   }
 
   writeHeader(header: LogHeader): void {
-    this.push(JSON.stringify(header));
-    this.headerLines++;
+    // The header opens the file; events buffered before it (none, by the LogSink contract) go first.
+    if (this.lines > 0) this.flush();
+    this.put(JSON.stringify(header));
+    this.headerBytes = this.used;
   }
 
   append(event: Envelope): void {
-    this.push(eventLine(event));
+    this.appendLine(event, eventLine(event));
   }
 
-  private push(line: string): void {
-    this.buffer.push(line);
-    this.chars += line.length + 1;
-    if (this.chars >= BATCH_CHARS) this.flush();
+  appendLine(_event: Envelope, line: string): void {
+    this.put(line);
+    this.lines++;
+    if (this.used >= BATCH_BYTES) this.flush();
+  }
+
+  /** Encode `line` and its newline at the end of the buffer, making room first if it might not fit. */
+  private put(line: string): void {
+    const room = line.length * MAX_UTF8_PER_UNIT + 1;
+    if (this.used + room > this.buffer.length) {
+      this.flush();
+      if (this.used + room > this.buffer.length) this.buffer = grown(this.buffer, this.used, this.used + room);
+    }
+    this.used += this.buffer.write(line, this.used, "utf8");
+    this.buffer[this.used++] = 0x0a;
   }
 
   /** Write buffered lines now. */
   flush(): void {
-    if (this.buffer.length === 0) return;
-    const header = this.buffer.slice(0, this.headerLines);
-    const events = this.headerLines === 0 ? this.buffer : this.buffer.slice(this.headerLines);
+    if (this.used === 0) return;
     // The digest is over event lines only, hashed a block at a time (same bytes, same digest).
-    const eventText = events.length > 0 ? events.join("\n") + "\n" : "";
-    this.digest.addBlock(eventText, events.length);
-    writeSync(this.fd, (header.length > 0 ? header.join("\n") + "\n" : "") + eventText);
-    this.buffer = [];
-    this.chars = 0;
-    this.headerLines = 0;
+    this.digest.addBytes(this.buffer.subarray(this.headerBytes, this.used), this.lines);
+    writeAll(this.fd, this.buffer, this.used);
+    this.used = 0;
+    this.headerBytes = 0;
+    this.lines = 0;
   }
 
   close(): Promise<void> {
@@ -63,6 +84,18 @@ export class JsonlLogSink implements LogSink {
     }
     return Promise.resolve();
   }
+}
+
+/** A copy of the first `used` bytes of `buffer` in a buffer of at least `size` bytes (a line longer than a batch). */
+function grown(buffer: Buffer, used: number, size: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length));
+  buffer.copy(bigger, 0, 0, used);
+  return bigger;
+}
+
+/** Write `length` bytes of `buffer` to `fd`, looping over short writes. */
+function writeAll(fd: number, buffer: Buffer, length: number): void {
+  for (let at = 0; at < length; ) at += writeSync(fd, buffer, at, length - at);
 }
 
 /** A sink that keeps nothing (benchmarks of the runtime without the log, replays that only compare). */

@@ -32,6 +32,12 @@ export interface LogSink {
   writeHeader(header: LogHeader): void;
   /** Append one delivered event (its `seq` is already set). */
   append(event: Envelope): void;
+  /**
+   * `append` for a caller that already has the event's canonical line, `eventLine(event)` (a tee of
+   * sinks, a runtime that also publishes the line): the sink writes `line` rather than
+   * stringifying the event again. Optional; a sink without it is given `append(event)`.
+   */
+  appendLine?(event: Envelope, line: string): void;
   /** Make everything appended so far durable, then release resources. */
   close(): Promise<void>;
 }

@@ -115,7 +115,8 @@ export class ActorHost {
     this.clock = level.timeNs;
     this.depth = level.depth;
     this.timers.advanceTo(level.timeNs);
-    this.out = [];
+    // Whatever was published outside a level is dropped; the array is replaced only when it holds something.
+    if (this.out.length > 0) this.out = [];
     for (const e of events) {
       // Interleave this level's timers by key; most levels have none, and skip the key work.
       const t = this.timers.peekKey();

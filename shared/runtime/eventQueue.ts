@@ -15,6 +15,12 @@ export class EventQueue {
   private readonly heap = new BinaryHeap<Draft>(keyLess);
   private readonly inputCounters = new Map<string, number>();
   private readonly hooks = new Map<string, () => void>();
+  /**
+   * Path → full subject of inputs. Repeated scenario steps queue the same path over and over; one
+   * subject string per path saves building it each time, and lets delivery's subject → actors
+   * lookup hash a string it has hashed before. `subjectOf` is pure, so the cache changes nothing.
+   */
+  private readonly subjects = new Map<string, string>();
 
   constructor(private readonly run: string) {}
 
@@ -34,8 +40,17 @@ export class EventQueue {
     const n = this.inputCounters.get(source) ?? 0;
     this.inputCounters.set(source, n + 1);
     const id = `${source}:${n}`;
-    this.heap.push({ id, timeNs: atNs, depth: 0, source, n, subject: subjectOf(this.run, path), type, cause, payload });
+    this.heap.push({ id, timeNs: atNs, depth: 0, source, n, subject: this.subjectFor(path), type, cause, payload });
     return id;
+  }
+
+  private subjectFor(path: string): string {
+    let subject = this.subjects.get(path);
+    if (subject === undefined) {
+      subject = subjectOf(this.run, path);
+      this.subjects.set(path, subject);
+    }
+    return subject;
   }
 
   /** Re-feed an input exactly as a log recorded it (same id, time and depth, hence the same place). */
@@ -43,6 +58,11 @@ export class EventQueue {
     const { source, n } = parseEventId(e.id);
     this.inputCounters.set(source, Math.max(this.inputCounters.get(source) ?? 0, n + 1));
     this.heap.push({ id: e.id, timeNs: e.timeNs, depth: e.depth, source, n, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload });
+  }
+
+  /** The next queued event, left in the queue (its `timeNs` and `depth` are its level). */
+  peek(): Draft | undefined {
+    return this.heap.peek();
   }
 
   /** The level of the next queued event. */

@@ -60,6 +60,13 @@ describe("Simulation: canonical delivery", () => {
     expect(sim.eventCount).toBe(3);
   });
 
+  it("logs every event with the envelope's keys in canonical order, as makeEnvelope builds them", () => {
+    const { sim, sink } = setUp();
+    sim.input("scenario", Ping, "gpu0.ping", { n: 0 }, 0);
+    sim.run();
+    for (const e of sink.events) expect(JSON.stringify(e)).toBe(JSON.stringify(makeEnvelope(e)));
+  });
+
   it("emits every delivered event on delivered(), in log order", () => {
     const { sim, sink } = setUp();
     const seen: Envelope[] = [];

@@ -2,18 +2,18 @@ import { Subject, type Observable, type Subscription } from "rxjs";
 import type { ActorSpec } from "../actor/actor.ts";
 import { EventBus } from "../bus/eventBus.ts";
 import type { Transport } from "../bus/transport.ts";
-import { makeEnvelope, type Envelope } from "../events/envelope.ts";
+import type { Envelope } from "../events/envelope.ts";
 import type { EventDef, EventRegistry, PayloadOf } from "../events/registry.ts";
 import { MessageRejected, RunEnded, SYS_ERROR_PATH } from "../events/systemEvents.ts";
 import type { Rejection } from "../events/validate.ts";
-import type { LogSink } from "../log/logFormat.ts";
+import { eventLine, type LogSink } from "../log/logFormat.ts";
 import type { OrderKey } from "../time/scheduler.ts";
 import { ActorHost } from "./actorHost.ts";
 import type { Draft } from "./draft.ts";
 import { EventQueue } from "./eventQueue.ts";
 import { INJECT_PATH, watchOutsideInputs } from "./outsideInputs.ts";
 import type { HostedActor } from "./hostedActor.ts";
-import { levelOf, minLevel } from "./level.ts";
+import { minLevel } from "./level.ts";
 
 /** Sources that are not actors: the scenario script, outside injectors, the runtime itself. */
 export const INPUT_SOURCES = { scenario: "scenario", injector: "injector", runtime: "runtime" } as const;
@@ -74,6 +74,8 @@ export class Simulation {
   private readonly external: EventBus | undefined;
   private readonly delivered$ = new Subject<Envelope>();
   private readonly subscriptions: Subscription[] = [];
+  /** Is each event's line made once and given to both the sink and the external bus (which sends text)? */
+  private readonly sharesLines: boolean;
   private seq = 0;
   private now = 0;
   private started = false;
@@ -84,6 +86,7 @@ export class Simulation {
     this.host = new ActorHost({ run: opts.run, seed: opts.seed, registry: opts.registry });
     const busOptions = { run: opts.run, service: INPUT_SOURCES.runtime, trustInProcessObjects: true, publishRejections: false };
     this.external = opts.external === undefined ? undefined : new EventBus(opts.external, opts.registry, busOptions);
+    this.sharesLines = this.external?.sendsText === true && opts.sink.appendLine !== undefined;
     if (opts.acceptInputs === true) this.listenForInputs(this.external ?? this.host.bus);
   }
 
@@ -198,8 +201,9 @@ export class Simulation {
   /** Deliver one level; false when there is nothing (more) to do within the bounds. */
   private step(untilNs: number, untilSeq: number): boolean {
     if (this.stopped || this.seq > untilSeq) return false;
-    const timer = this.host.nextTimerKey();
-    const level = minLevel(this.queue.peekLevel(), timer === undefined ? undefined : levelOf(timer));
+    // The next draft and the next timer key serve as levels themselves (both are readonly and carry
+    // timeNs and depth), so no level object is built per step.
+    const level = minLevel(this.queue.peek(), this.host.nextTimerKey());
     if (level === undefined || level.timeNs > untilNs) return false;
     this.now = level.timeNs;
     this.started = true;
@@ -234,9 +238,11 @@ export class Simulation {
   }
 
   private deliver(d: Draft): Envelope {
-    const e = makeEnvelope({
+    // The envelope literal in canonical key order, as `makeEnvelope` builds it, built once rather
+    // than built and then copied: same keys, same order, so the same line on the log.
+    const e: Envelope = {
       id: d.id,
-      run: this.runId,
+      run: this.opts.run,
       seq: this.seq++,
       timeNs: d.timeNs,
       depth: d.depth,
@@ -245,10 +251,13 @@ export class Simulation {
       type: d.type,
       cause: d.cause,
       payload: d.payload,
-    });
-    this.opts.sink.append(e);
-    this.delivered$.next(e);
-    this.external?.publish(e);
+    };
+    // A live run mirrored on NATS stringifies each event once, for the log and the mirror alike.
+    const line = this.sharesLines ? eventLine(e) : undefined;
+    if (line === undefined) this.opts.sink.append(e);
+    else this.opts.sink.appendLine?.(e, line);
+    if (this.delivered$.observed) this.delivered$.next(e);
+    this.external?.publish(e, line);
     return e;
   }
 
