@@ -2,11 +2,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
+import { JsonlLogSink, MemoryLogSink } from "../../shared/log/jsonlSink.ts";
+import type { Draft } from "../../shared/runtime/draft.ts";
 import { loadScenarioFile, parseScenario } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { headerOf, queueSteps, runEmbedded, runIdOf } from "../embeddedRun.ts";
-import { Coordinator } from "./coordinator.ts";
+import { Coordinator, type RemoteService } from "./coordinator.ts";
+import { LookaheadViolationError } from "./partitionedQueue.ts";
 import { inProcessServices } from "./inProcessServices.ts";
 
 describe.each(["boot.yaml", "probe.yaml", "probe-failures.yaml", "dvfs.yaml"])("the coordinator on %s", (file) => {
@@ -50,5 +52,71 @@ describe("the coordinator on a fleet", () => {
     const embedded = await runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
     expect(services.map((s) => s.name)).toContain("power-2");
     expect(sink.digest.hex()).toBe(embedded.digest);
+  });
+});
+
+describe("the coordinator's lookahead", () => {
+  const fleetOf = (gpus: number, extraSteps = "") => {
+    const registry = createCatalogue();
+    const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, `gpus: ${gpus}`).replace(/count: 90/g, "count: 8") + extraSteps;
+    return { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
+  };
+  const coordinated = async (loaded: ReturnType<typeof fleetOf>, seed: number, lookahead: boolean) => {
+    const run = runIdOf(loaded.scenario, seed);
+    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
+    sink.writeHeader(headerOf(loaded, seed));
+    const coordinator = new Coordinator({ run, sink, services: inProcessServices(run, seed, loaded.scenario), lookahead });
+    queueSteps(coordinator, loaded.scenario);
+    const outcome = await coordinator.run(loaded.scenario.duration);
+    await sink.close();
+    return { rounds: coordinator.rounds, events: outcome.events, digest: sink.digest.hex(), ahead: coordinator.steppingAhead };
+  };
+
+  it("steps the GPUs of a fleet side by side in fewer rounds, and still writes the embedded log", async () => {
+    // given a 4-GPU fleet (jittered clocks: the GPUs' instants do not line up) in one service per kind and GPU
+    const loaded = fleetOf(4);
+    // when it runs level by level, and with lookahead
+    const sync = await coordinated(loaded, 7, false);
+    const ahead = await coordinated(loaded, 7, true);
+    // then both logs are the embedded run's, and lookahead needed fewer rounds
+    const embedded = await runEmbedded({ loaded, seed: 7, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    expect(sync.ahead).toBe(false);
+    expect(ahead.ahead).toBe(true);
+    expect(sync.digest).toBe(embedded.digest);
+    expect(ahead.digest).toBe(embedded.digest);
+    expect(ahead.rounds).toBeLessThan(sync.rounds * 0.8);
+  });
+
+  it("brings every GPU to a fault injected on fault.inject and steps in sync while a message fault is armed", async () => {
+    // given a 3-GPU fleet where GPU 1's power-state answers are delayed twice, mid-run
+    const loaded = fleetOf(
+      3,
+      "  - { at: 10300us, type: FaultInjected, path: fault.inject, payload: { fault: { kind: message-delay, subject: gpu1.pwr.state, delayNs: 30000, count: 2 }, label: two late power answers } }\n",
+    );
+    const embedded = await runEmbedded({ loaded, seed: 4, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    expect(embedded.eventsByType["MessageDelayed"]).toBe(2);
+    // when the coordinator runs it with lookahead
+    const ahead = await coordinated(loaded, 4, true);
+    // then the log is the embedded run's, delays included
+    expect(ahead.digest).toBe(embedded.digest);
+  });
+
+  it("refuses an event that reaches a partition already run past its level, instead of reordering the log", async () => {
+    // given two fake services: GPU 0 busy at 100 ns, GPU 1 whose timer at 10 ns publishes onto GPU 0's subject
+    const services = (): RemoteService[] => {
+      const stray: Draft = { id: "gpu1.x:1", timeNs: 10, depth: 1, source: "gpu1.x", n: 1, subject: "tyrsim.r.gpu0.irq", type: "Stray", cause: null, payload: {} };
+      const idle = { drafts: [], nextTimer: null };
+      return [
+        { name: "a", partition: 0, actors: ["gpu0.x"], patterns: ["tyrsim.r.gpu0.>"], nextTimer: { timeNs: 100, depth: 0, source: "gpu0.x", n: 0 }, exchange: () => Promise.resolve(idle) },
+        { name: "b", partition: 1, actors: ["gpu1.x"], patterns: ["tyrsim.r.gpu1.>"], nextTimer: { timeNs: 10, depth: 0, source: "gpu1.x", n: 0 }, exchange: () => Promise.resolve({ drafts: [stray], nextTimer: null }) },
+      ];
+    };
+    // when it runs with lookahead, then the stray event is named as a lookahead violation
+    await expect(new Coordinator({ run: "r", sink: new MemoryLogSink(), services: services() }).run(1000)).rejects.toThrow(LookaheadViolationError);
+    await expect(new Coordinator({ run: "r", sink: new MemoryLogSink(), services: services() }).run(1000)).rejects.toThrow(/gpu1\.x:1 \(Stray on tyrsim\.r\.gpu0\.irq\) at 10 ns depth 1 reaches partition 0/);
+    // and level by level the same services make a run (the stray event simply comes first)
+    const sink = new MemoryLogSink();
+    await new Coordinator({ run: "r", sink, services: services(), lookahead: false }).run(1000);
+    expect(sink.events.map((e) => e.id)).toEqual(["gpu1.x:1", "runtime:0"]);
   });
 });

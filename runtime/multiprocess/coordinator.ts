@@ -3,10 +3,12 @@ import { matchSubject } from "../../shared/events/subjects.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import { EventQueue } from "../../shared/runtime/eventQueue.ts";
-import { atLevel, levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
+import { levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
-import type { OrderKey } from "../../shared/time/scheduler.ts";
+import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
+import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
+import { FaultInjected } from "../../services/faults/faultEvents.ts";
+import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
 import type { LevelReply, LevelRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 
@@ -14,8 +16,21 @@ import { RuntimeFaults } from "./runtimeFaults.ts";
 export interface RemoteService {
   readonly name: string;
   readonly patterns: readonly string[];
+  /**
+   * The partition of the run its actors belong to — one GPU's actors, which never see another
+   * GPU's events — or undefined when they span partitions (the coordinator then has no lookahead).
+   * A process hosting several GPUs is one remote service per GPU, each with its own timers.
+   */
+  readonly partition?: number;
+  /** The actors it hosts (an event nobody listens to belongs to its source's partition). */
+  readonly actors?: readonly string[];
   nextTimer: OrderKey | null;
   exchange(req: LevelRequest): Promise<LevelReply>;
+  /**
+   * Several requests to the same process in one exchange (its partitions' levels of one round),
+   * answered in order. The remote services of one process share it; without it, one exchange each.
+   */
+  exchangeBatch?(reqs: readonly LevelRequest[]): Promise<LevelReply[]>;
 }
 
 /** Options of a coordinator. */
@@ -30,58 +45,126 @@ export interface CoordinatorOptions {
    * has re-joined with its actors rebuilt. Without it (in-process services) the fault is rejected.
    */
   readonly restartService?: (service: string) => Promise<void>;
+  /**
+   * Step independent partitions (the GPUs of a fleet) in the same round, each at its own next
+   * level (default true; it needs every service to name its partition). Off, every round is one
+   * level of the whole run.
+   */
+  readonly lookahead?: boolean;
 }
 
 /**
  * Where a (re-)joining service's actors must be brought to before it answers requests: every
- * logged event before `beforeSeq` replayed, and its timers fired through level `through`.
+ * logged event before `beforeSeq` replayed, then the `pending` events (delivered, not logged
+ * yet: partitions run ahead of the log), and its timers fired through level `through` — or,
+ * per partition, through `throughByPartition[p]`.
  */
 export interface ResumePoint {
   readonly beforeSeq: number;
   readonly through: Level | null;
+  readonly pending: Envelope[];
+  readonly throughByPartition: Readonly<Record<string, Level | null>>;
 }
+
+const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
+const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.depth === b.depth;
+
+/** An event handed to the services, waiting for its place in the log. */
+interface Delivered {
+  readonly draft: Draft;
+  readonly envelope: Envelope;
+}
+
+/** A subject's listeners are in no partition. */
+const NOBODY = -2;
 
 /**
  * The multi-process runtime's owner of virtual time and of the canonical order. It keeps the queue
- * of events, numbers them into the log, and steps the run level by level: each level's events go,
- * in one request per service, to the services whose actors listen to them or whose timers fall in
- * the level; the services answer with what their actors published. Because a level can only
- * cause later levels, every service handles its share in parallel, and the log is the one the
- * embedded runtime writes for the same scenario and seed.
+ * of events, numbers them into the log, and steps the run in rounds: each round's events go, in
+ * one request per service and partition, to the services whose actors listen to them or whose
+ * timers fall in the round; the services answer with what their actors published. A level can
+ * only cause later levels, so every service handles its share in parallel.
+ *
+ * Lookahead: the GPUs of a fleet are independent — no actor of one sees another's events — so a
+ * round takes the next level of *every* partition at once, not only the run's earliest level, and
+ * partitions run ahead of each other. Events seen by several partitions (outside inputs on
+ * `fault.inject`, `RunEnded`, any `FaultInjected`) and lazily repeated scenario steps are
+ * barriers: every partition is brought to their level first. The log is still the canonical
+ * order: delivered events wait in a pending heap and are logged, in key order, once no partition
+ * can deliver anything before them (the watermark: the earliest next level of any partition).
+ * Services see provisional sequence numbers (in delivery order); the log's `seq` is assigned then.
+ * Runtime message faults and remote clients step the run in sync (one level at a time), as does a
+ * run with lookahead off. The log is the one the embedded runtime writes for the same scenario
+ * and seed, whatever the stepping.
  */
 export class Coordinator {
-  private readonly queue: EventQueue;
+  private readonly queue: PartitionedQueue;
   private readonly routes = new Map<string, RemoteService[]>();
+  private readonly listeners = new Map<string, number>();
+  private readonly actorPartition = new Map<string, number>();
+  private readonly partitions: readonly number[];
+  private readonly byPartition = new Map<number, RemoteService[]>();
+  private readonly lookahead: boolean;
+  private readonly pending = new BinaryHeap<Delivered>((a, b) => keyLess(a.draft, b.draft));
+  /** Events delivered in the round under way (not pending yet: a re-joining service gets them in the resent request). */
+  private round: Delivered[] = [];
+  /** Events logged so far. */
   private seq = 0;
+  /** Events delivered to services so far (their provisional sequence numbers). */
+  private dseq = 0;
   private now = 0;
   private started = false;
-  /** The level being handled: the seq of its first event (or undefined between levels). */
-  private openLevelSeq: number | undefined;
-  private lastLevel: Level | null = null;
+  /** The last level of each partition whose round is complete (GLOBAL: of a whole-run round). */
+  private readonly completed = new Map<number, Level>();
   private readonly faults: RuntimeFaults;
   private readonly watchers = new Set<(e: Envelope) => void>();
-  /** Level exchanges done (a measure of coordination cost). */
+  /** Rounds done (a measure of coordination cost). */
   rounds = 0;
 
   constructor(private readonly opts: CoordinatorOptions) {
-    this.queue = new EventQueue(opts.run);
-    this.faults = new RuntimeFaults(opts.run, opts.restartService !== undefined ? opts.services.map((s) => s.name) : undefined);
+    const names = [...new Set(opts.services.map((s) => s.name))];
+    this.faults = new RuntimeFaults(opts.run, opts.restartService !== undefined ? names : undefined);
+    for (const s of opts.services) {
+      if (s.partition === undefined) continue;
+      for (const a of s.actors ?? []) this.actorPartition.set(a, s.partition);
+      this.byPartition.set(s.partition, [...(this.byPartition.get(s.partition) ?? []), s]);
+    }
+    this.partitions = [...this.byPartition.keys()].sort((a, b) => a - b);
+    this.lookahead = opts.lookahead !== false && opts.services.every((s) => s.partition !== undefined) && this.partitions.length > 1;
+    this.queue = new PartitionedQueue(opts.run, (d) => this.classify(d));
   }
 
-  /** Virtual time now. */
+  /** Virtual time now: the latest level any partition has reached. */
   get nowNs(): number {
     return this.now;
   }
 
-  /**
-   * Where a service joining now must resume: after every completed level. Events of a level under
-   * way are not included — the service gets that level in a (resent) request.
-   */
-  resumePoint(): ResumePoint {
-    return { beforeSeq: this.openLevelSeq ?? this.seq, through: this.lastLevel };
+  /** Does this coordinator step partitions ahead of each other? */
+  get steppingAhead(): boolean {
+    return this.lookahead;
   }
 
-  /** Events delivered so far. */
+  /**
+   * Where a service joining now must resume. Events of the round under way are not included —
+   * the service gets them in a (resent) request.
+   */
+  resumePoint(): ResumePoint {
+    // Rare (a service re-joining): empty the heap in order and put everything back.
+    const sorted: Delivered[] = [];
+    for (let p = this.pending.pop(); p !== undefined; p = this.pending.pop()) sorted.push(p);
+    for (const p of sorted) this.pending.push(p);
+    const pending = sorted.map((p, i) => makeEnvelope({ ...p.envelope, seq: this.seq + i }));
+    const throughByPartition: Record<string, Level | null> = {};
+    let through: Level | null = this.completed.get(GLOBAL) ?? null;
+    for (const p of this.partitions) {
+      const l = this.latest(this.completed.get(p), this.completed.get(GLOBAL));
+      throughByPartition[String(p)] = l ?? null;
+      if (l !== undefined && (through === null || levelLess(l, through))) through = l;
+    }
+    return { beforeSeq: this.seq, through, pending, throughByPartition };
+  }
+
+  /** Events logged so far. */
   get eventCount(): number {
     return this.seq;
   }
@@ -93,20 +176,20 @@ export class Coordinator {
 
   /**
    * Queue an input from outside the run (a fault published on NATS) at the next instant, or at
-   * `atNs` if later: never inside an instant already under way, so replay re-feeds it at the
-   * same place.
+   * `atNs` if later: never inside an instant already under way in any partition, so replay
+   * re-feeds it at the same place.
    */
   outsideInput(source: string, type: string, path: string, payload: unknown, atNs = 0): string {
     return this.queue.input(source, type, path, payload, Math.max(atNs, this.started ? this.now + 1 : this.now));
   }
 
-  /** Call `fn` once the event `id` has been delivered. */
+  /** Call `fn` once the event `id` has been logged. */
   onDelivered(id: string, fn: () => void): void {
     this.queue.onDelivered(id, fn);
   }
 
   /**
-   * Call `fn` with every event delivered from now on (a client's answer, see
+   * Call `fn` with every event logged from now on (a client's answer, see
    * `runtime/clients/coordinatorClients.ts`); returns the function that stops it.
    */
   watchDelivered(fn: (e: Envelope) => void): () => void {
@@ -115,7 +198,7 @@ export class Coordinator {
   }
 
   /**
-   * Deliver levels until `done()` holds or nothing is left at or before `untilNs`; resolves to
+   * Deliver rounds until `done()` holds or nothing is left at or before `untilNs`; resolves to
    * `done()`. Never ends the run (no `RunEnded`): the client API plays requests with it, as
    * `Simulation.runUntil` does on the embedded runtime.
    */
@@ -126,7 +209,7 @@ export class Coordinator {
 
   /**
    * Run to `untilNs`, then deliver `RunEnded` and what it triggers in that instant. `beforeLevel`,
-   * when given, is awaited before each level (not those of `RunEnded`'s instant): remote clients
+   * when given, is awaited before each round (not those of `RunEnded`'s instant): remote clients
    * hold virtual time there and play their requests (`runtime/clients/`).
    */
   async run(untilNs: number, beforeLevel?: () => Promise<void>): Promise<RunOutcome> {
@@ -134,18 +217,28 @@ export class Coordinator {
       if (beforeLevel !== undefined) await beforeLevel();
       if (!(await this.step(untilNs))) break;
     }
+    this.flush(undefined);
     const idle = this.queue.size === 0 && this.opts.services.every((s) => s.nextTimer === null);
     const endTimeNs = Math.max(untilNs, this.now);
     this.now = endTimeNs;
     this.queue.input(INPUT_SOURCES.runtime, RunEnded.type, "sys.run.ended", { reason: idle ? "idle" : "duration", events: this.seq + 1 }, endTimeNs);
     while (await this.step(endTimeNs));
+    this.flush(undefined);
     return { reason: idle ? "idle" : "duration", endTimeNs, events: this.seq };
   }
 
-  private nextLevel(): Level | undefined {
-    let level = this.queue.peekLevel();
-    for (const s of this.opts.services) if (s.nextTimer !== null) level = minLevel(level, levelOf(s.nextTimer));
-    return level;
+  /** Which partition an event belongs to: its listeners', or (nobody listening) its source's; several partitions: GLOBAL. */
+  private classify(d: Draft): number {
+    if (!this.lookahead || d.type === FaultInjected.type) return GLOBAL;
+    let p = this.listeners.get(d.subject);
+    if (p === undefined) {
+      const ps = new Set(this.servicesFor(d.subject).map((s) => s.partition as number));
+      p = ps.size === 0 ? NOBODY : ps.size === 1 ? ([...ps][0] as number) : GLOBAL;
+      this.listeners.set(d.subject, p);
+    }
+    if (p !== NOBODY) return p;
+    const source = d.source.startsWith("runtime.") ? d.source.slice("runtime.".length) : d.source;
+    return this.actorPartition.get(source) ?? GLOBAL;
   }
 
   private servicesFor(subject: string): RemoteService[] {
@@ -157,54 +250,165 @@ export class Coordinator {
     return list;
   }
 
+  /** The next level of partition `p`: its earliest queued event or its services' earliest timer. */
+  private nextLevelOf(p: number): Level | undefined {
+    let level = this.queue.peekLevel(p);
+    for (const s of this.byPartition.get(p) ?? []) if (s.nextTimer !== null) level = minLevel(level, levelOf(s.nextTimer));
+    return level;
+  }
+
+  /** The earliest level anything can still happen at (the log's watermark), or undefined. */
+  private watermark(): Level | undefined {
+    let level = this.queue.peekLevel(GLOBAL);
+    if (this.lookahead) for (const p of this.partitions) level = minLevel(level, this.nextLevelOf(p));
+    else for (const s of this.opts.services) if (s.nextTimer !== null) level = minLevel(level, levelOf(s.nextTimer));
+    return level;
+  }
+
+  /**
+   * Choose the round: a whole-run level (sync: lookahead off, message faults armed, a barrier at
+   * the run's earliest level), or the next level of every partition that is below the next
+   * barrier. Returns partition → level, GLOBAL mapping to the level of a whole-run round.
+   */
+  private chooseRound(untilNs: number): Map<number, Level> | undefined {
+    const earliest = this.watermark();
+    if (earliest === undefined || earliest.timeNs > untilNs) return undefined;
+    const barrier = this.queue.peekLevel(GLOBAL);
+    const sync = !this.lookahead || this.faults.active || this.queue.hasUnplacedHooks() || (barrier !== undefined && sameLevel(barrier, earliest));
+    if (sync) return new Map([[GLOBAL, earliest]]);
+    const round = new Map<number, Level>();
+    for (const p of this.partitions) {
+      const l = this.nextLevelOf(p);
+      if (l === undefined || l.timeNs > untilNs) continue;
+      if (barrier !== undefined && !levelLess(l, barrier)) continue;
+      // A lazily repeated input queues its successor when logged: only at the run's earliest level, so its successors are numbered in log order.
+      if (!sameLevel(l, earliest) && this.queue.hookedAt(p, l)) continue;
+      round.set(p, l);
+    }
+    return round;
+  }
+
   private async step(untilNs: number): Promise<boolean> {
-    const level = this.nextLevel();
-    if (level === undefined || level.timeNs > untilNs) return false;
-    this.now = level.timeNs;
+    const round = this.chooseRound(untilNs);
+    if (round === undefined) return false;
     this.started = true;
-    this.openLevelSeq = this.seq;
-    let drafts = this.queue.popLevel(level);
-    if (this.faults.active) {
-      const routed = this.faults.route(drafts);
-      drafts = routed.deliver;
-      for (const d of routed.later) this.queue.push(d, this.now);
-    }
-    const events = drafts.map((d) => this.deliver(d));
-    const batches = new Map<RemoteService, Envelope[]>();
-    for (const e of events) {
-      for (const s of this.servicesFor(e.subject)) {
-        let b = batches.get(s);
-        if (b === undefined) batches.set(s, (b = []));
-        b.push(e);
+    const whole = round.get(GLOBAL);
+    let drafts: Draft[];
+    if (whole !== undefined) {
+      // Every partition's events of the level, and the global ones, merged in canonical order.
+      drafts = [GLOBAL, ...this.partitions].flatMap((p) => this.queue.popLevel(p, whole)).sort((a, b) => (keyLess(a, b) ? -1 : keyLess(b, a) ? 1 : 0));
+      for (const p of this.partitions) this.queue.markReached(p, whole);
+      if (this.faults.active) {
+        const routed = this.faults.route(drafts);
+        drafts = routed.deliver;
+        for (const d of routed.later) this.queue.push(d);
       }
+    } else {
+      drafts = [];
+      for (const [p, level] of round) for (const d of this.queue.popLevel(p, level)) drafts.push(d);
+      drafts.sort((a, b) => (keyLess(a, b) ? -1 : keyLess(b, a) ? 1 : 0));
     }
-    for (const s of this.opts.services) if (s.nextTimer !== null && atLevel(s.nextTimer, level) && !batches.has(s)) batches.set(s, []);
+    for (const level of round.values()) if (level.timeNs > this.now) this.now = level.timeNs;
+    this.round = drafts.map((d) => ({ draft: d, envelope: makeEnvelope({ ...d, run: this.opts.run, seq: this.dseq++ }) }));
     this.rounds++;
-    const replies = await Promise.all(
-      [...batches].map(async ([s, evs]) => {
-        const reply = await s.exchange({ round: this.rounds, level, events: evs, stopBefore: null });
-        s.nextTimer = reply.nextTimer;
-        return reply.drafts;
-      }),
-    );
-    for (const drafts of replies) for (const d of drafts) this.queue.push(d as Draft, this.now);
-    for (const d of this.faults.observe(events)) this.queue.push(d, this.now);
-    this.queue.delivered(events);
-    this.lastLevel = level;
-    this.openLevelSeq = undefined;
+    const replies = await Promise.all(this.exchangesOf(this.requestsOf(round, whole)));
+    for (const ds of replies) for (const d of ds) this.queue.push(d as Draft);
+    const events = this.round.map((r) => r.envelope);
+    for (const d of this.faults.observe(events)) this.queue.push(d);
+    for (const r of this.round) this.pending.push(r);
+    this.round = [];
+    for (const [p, level] of round) this.completed.set(p, level);
+    if (whole !== undefined) for (const p of this.partitions) this.completed.set(p, whole);
+    this.flush(this.watermark());
     // A service killed by a fault dies now, after its share of this level; time waits for its return.
     for (const death of this.faults.takeDeaths()) {
       await this.opts.restartService?.(death.service);
-      this.queue.push(this.faults.restarted(death, level, this.seq), this.now);
+      this.queue.push(this.faults.restarted(death, whole ?? (round.values().next().value as Level), this.seq));
     }
     return true;
   }
 
-  private deliver(d: Draft): Envelope {
-    const e = makeEnvelope({ ...d, run: this.opts.run, seq: this.seq++ });
-    this.opts.sink.append(e);
-    this.opts.onDelivered?.(e);
-    for (const w of this.watchers) w(e);
-    return e;
+  /**
+   * The round's exchanges: one per process that batches (its partitions' requests together), one
+   * per request otherwise. Each resolves to the drafts published, in request order; next timers are noted.
+   */
+  private exchangesOf(requests: readonly { service: RemoteService; level: Level; events: Envelope[] }[]): Promise<readonly Draft[]>[] {
+    const toRequest = (service: RemoteService, level: Level, events: Envelope[]): LevelRequest => ({
+      round: this.rounds,
+      level,
+      events,
+      stopBefore: null,
+      ...(service.partition !== undefined ? { partition: service.partition } : {}),
+    });
+    const batches = new Map<string, { service: RemoteService; req: LevelRequest }[]>();
+    const out: Promise<readonly Draft[]>[] = [];
+    for (const { service, level, events } of requests) {
+      if (service.exchangeBatch === undefined) {
+        out.push(
+          service.exchange(toRequest(service, level, events)).then((reply) => {
+            service.nextTimer = reply.nextTimer;
+            return reply.drafts as Draft[];
+          }),
+        );
+        continue;
+      }
+      let b = batches.get(service.name);
+      if (b === undefined) batches.set(service.name, (b = []));
+      b.push({ service, req: toRequest(service, level, events) });
+    }
+    for (const b of batches.values()) {
+      const first = b[0] as { service: RemoteService };
+      out.push(
+        (first.service.exchangeBatch as NonNullable<RemoteService["exchangeBatch"]>)(b.map((x) => x.req)).then((replies) => {
+          const drafts: Draft[] = [];
+          b.forEach((x, i) => {
+            const reply = replies[i] as LevelReply;
+            x.service.nextTimer = reply.nextTimer;
+            for (const d of reply.drafts) drafts.push(d as Draft);
+          });
+          return drafts;
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** One request per service with events or a timer in the round, at its partition's level. */
+  private requestsOf(round: ReadonlyMap<number, Level>, whole: Level | undefined): { service: RemoteService; level: Level; events: Envelope[] }[] {
+    const batches = new Map<RemoteService, Envelope[]>();
+    for (const { envelope } of this.round) {
+      for (const s of this.servicesFor(envelope.subject)) {
+        let b = batches.get(s);
+        if (b === undefined) batches.set(s, (b = []));
+        b.push(envelope);
+      }
+    }
+    const levelFor = (s: RemoteService): Level | undefined => whole ?? round.get(s.partition as number);
+    for (const s of this.opts.services) {
+      const level = levelFor(s);
+      if (level !== undefined && s.nextTimer !== null && sameLevel(levelOf(s.nextTimer), level) && !batches.has(s)) batches.set(s, []);
+    }
+    return [...batches].map(([service, events]) => ({ service, level: levelFor(service) as Level, events }));
+  }
+
+  /** Log, in canonical order, every delivered event below `watermark` (all of them without one). */
+  private flush(watermark: Level | undefined): void {
+    const logged: Envelope[] = [];
+    for (let p = this.pending.peek(); p !== undefined && (watermark === undefined || levelLess(p.draft, watermark)); p = this.pending.peek()) {
+      this.pending.pop();
+      const e = makeEnvelope({ ...p.envelope, seq: this.seq++ });
+      this.opts.sink.append(e);
+      this.opts.onDelivered?.(e);
+      for (const w of this.watchers) w(e);
+      logged.push(e);
+    }
+    this.queue.delivered(logged);
+  }
+
+  /** The later of two levels (undefined counts as "none"). */
+  private latest(a: Level | undefined, b: Level | undefined): Level | undefined {
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return levelLess(a, b) ? b : a;
   }
 }

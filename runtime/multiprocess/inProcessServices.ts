@@ -4,7 +4,7 @@ import type { Scenario } from "../../shared/scenario/scenarioSchema.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { buildWorld } from "../../services/world.ts";
 import type { RemoteService } from "./coordinator.ts";
-import { actorsOfService, SERVICE_KINDS, type ServiceKind } from "./partition.ts";
+import { actorsOfService, placementOf, SERVICE_KINDS, type ServiceKind } from "./partition.ts";
 import { LevelReplySchema, LevelRequestSchema } from "./protocol.ts";
 import { handleLevel } from "./serviceHostLink.ts";
 
@@ -17,6 +17,41 @@ export function buildServiceHost(run: string, seed: number, scenario: Scenario, 
   for (const a of shadows) host.add(a, true);
   for (const a of owned) host.add(a);
   return { host, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name) };
+}
+
+/** One partition of a service process: the actors of one GPU in an actor host of their own. */
+export interface ServicePartitionHost {
+  readonly partition: number;
+  readonly host: ActorHost;
+  readonly owned: string[];
+}
+
+/**
+ * Build the actor hosts of one service as its process does: its owned actors and shadows split by
+ * GPU, each GPU in a host of its own with its own timers — the partitions the coordinator may step
+ * independently (lookahead). Actors' PRNG streams are split by name, so how actors are grouped
+ * into hosts changes nothing they draw.
+ */
+export function buildServicePartitions(run: string, seed: number, scenario: Scenario, kind: ServiceKind, gpus: ReadonlySet<number>): { partitions: ServicePartitionHost[]; owned: string[]; shadows: string[] } {
+  const world = buildWorld(scenario, loadGpuModel(scenario.model));
+  const { owned, shadows } = actorsOfService(world, kind, gpus);
+  const byGpu = new Map<number, ServicePartitionHost>();
+  const partitionOf = (name: string): ServicePartitionHost => {
+    const gpu = placementOf(name)?.gpu ?? 0;
+    let p = byGpu.get(gpu);
+    if (p === undefined) byGpu.set(gpu, (p = { partition: gpu, host: new ActorHost({ run, seed, registry: createCatalogue() }), owned: [] }));
+    return p;
+  };
+  // Shadows first: a memory replica must apply a write before this process's other actors see it.
+  for (const a of shadows) partitionOf(a.name).host.add(a, true);
+  for (const a of owned) {
+    const p = partitionOf(a.name);
+    p.host.add(a);
+    p.owned.push(a.name);
+  }
+  // A partition with shadows only (a GPU none of whose actors this service owns) has nothing to do.
+  const partitions = [...byGpu.values()].filter((p) => p.owned.length > 0).sort((a, b) => a.partition - b.partition);
+  return { partitions, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name) };
 }
 
 /**
@@ -32,6 +67,8 @@ export function inProcessServices(run: string, seed: number, scenario: Scenario)
       if (owned.length === 0) continue;
       services.push({
         name: `${kind}-${gpu}`,
+        partition: gpu,
+        actors: owned,
         patterns: host.subscribedPatterns(),
         nextTimer: host.nextTimerKey() ?? null,
         exchange: (req) => {

@@ -12,8 +12,8 @@ import { INPUT_SOURCES } from "../../shared/runtime/simulation.ts";
 import { queueSteps, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService, type ResumePoint } from "./coordinator.ts";
 import { DEFAULT_GRACE_MS, ServiceWatch } from "./natsServiceWatch.ts";
-import { checkOwnership } from "./partition.ts";
-import { ctlSubjects, HelloSchema, LevelReplySchema, ServiceHealthSchema, type Hello, type LevelRequest } from "./protocol.ts";
+import { checkOwnership, placementOf } from "./partition.ts";
+import { ctlSubjects, HelloSchema, LevelBatchReplySchema, LevelReplySchema, ServiceHealthSchema, type Hello, type LevelReply, type LevelRequest } from "./protocol.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
 import { credentialsFor } from "./natsPermissions.ts";
 import { RunStatusBoard } from "./runStatus.ts";
@@ -42,6 +42,24 @@ export interface NatsCoordinatorOptions {
   readonly log?: (line: string) => void;
   /** Serve remote user-space clients on `tyrsim.<run>.ctl.client`, holding virtual time while they are attached (`runtime/clients/`). */
   readonly clients?: ClientServerOptions;
+  /** Step the GPUs of a fleet independently (default true; always off with `clients`). See `Coordinator`. */
+  readonly lookahead?: boolean;
+}
+
+/**
+ * The remote services of one service process as the coordinator steps them: one per partition it
+ * named in its Hello; without partitions, one — in the partition of its actors' GPU, or in none
+ * (no lookahead for the run) when its actors belong to several.
+ */
+export function remoteServicesOf(h: Hello, exchange: (req: LevelRequest) => Promise<LevelReply>, exchangeBatch?: (reqs: readonly LevelRequest[]) => Promise<LevelReply[]>): RemoteService[] {
+  if (h.partitions !== undefined) {
+    // A service that names its partitions takes a round's levels for all of them in one message.
+    const batch = exchangeBatch !== undefined ? { exchangeBatch } : {};
+    return h.partitions.map((p) => ({ name: h.service, partition: p.partition, actors: p.actors, patterns: p.patterns, nextTimer: p.nextTimer, exchange, ...batch }));
+  }
+  const gpus = new Set(h.actors.map((a) => placementOf(a)?.gpu));
+  const partition = gpus.size === 1 ? [...gpus][0] : undefined;
+  return [{ name: h.service, actors: h.actors, patterns: h.patterns, nextTimer: h.nextTimer, exchange, ...(partition !== undefined ? { partition } : {}) }];
 }
 
 /** Wait until every expected service said Hello; the deployment must host every actor of the world exactly once. */
@@ -102,29 +120,33 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
   });
   board.running();
   // From now on a known service may re-join (a restarted process) and is told where to resume.
-  let resumePoint = (): ResumePoint => ({ beforeSeq: 0, through: null });
+  let resumePoint = (): ResumePoint => ({ beforeSeq: 0, through: null, pending: [], throughByPartition: {} });
   const watch = new ServiceWatch(transport, run, hellos.map((h) => h.service), () => resumePoint(), opts.jetstreamLog === false ? "none" : "jetstream", log, opts.graceMs);
   const timeoutMs = Math.min(opts.levelTimeoutMs ?? 5000, opts.graceMs ?? DEFAULT_GRACE_MS);
-  const services: RemoteService[] = hellos.map((h) => ({
-    name: h.service,
-    patterns: h.patterns,
-    nextTimer: h.nextTimer,
-    async exchange(req: LevelRequest) {
-      const wait = watch.waitFor(h.service, req.level.timeNs);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          board.waiting(h.service, Date.now());
-          const reply = await transport.request(subjects.service(h.service), JSON.stringify(req), { timeoutMs });
-          board.waiting(h.service, undefined);
-          return LevelReplySchema.parse(JSON.parse(text(reply.data)));
-        } catch (e) {
-          // Reported every few seconds; ServiceLostError (ending the run) past the grace period.
-          wait.failed(e);
-          await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
-        }
+  /** One request to a service process, retried until answered (a retried round is answered from the service's cache). */
+  const requestTo = async <T>(service: string, timeNs: number, body: unknown, parse: (data: unknown) => T): Promise<T> => {
+    const wait = watch.waitFor(service, timeNs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        board.waiting(service, Date.now());
+        const reply = await transport.request(subjects.service(service), JSON.stringify(body), { timeoutMs });
+        board.waiting(service, undefined);
+        return parse(JSON.parse(text(reply.data)));
+      } catch (e) {
+        // Reported every few seconds; ServiceLostError (ending the run) past the grace period.
+        wait.failed(e);
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
       }
-    },
-  }));
+    }
+  };
+  const exchangeWith = (service: string) => (req: LevelRequest) => requestTo(service, req.level.timeNs, req, (d) => LevelReplySchema.parse(d));
+  const batchWith = (service: string) => async (reqs: readonly LevelRequest[]) => {
+    const timeNs = Math.min(...reqs.map((r) => r.level.timeNs));
+    const { replies } = await requestTo(service, timeNs, { batch: reqs }, (d) => LevelBatchReplySchema.parse(d));
+    if (replies.length !== reqs.length) throw new Error(`service ${service} answered ${replies.length} of ${reqs.length} batched level requests`);
+    return replies;
+  };
+  const services: RemoteService[] = hellos.flatMap((h) => remoteServicesOf(h, exchangeWith(h.service), batchWith(h.service)));
   const injectSubject = subjectOf(run, INJECT_PATH);
   const coordinator: Coordinator = new Coordinator({
     run,
@@ -138,6 +160,8 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
       opts.onDelivered?.(e);
     },
     restartService: (service): Promise<void> => watch.killAndAwaitReturn(service, coordinator.nowNs),
+    // Remote clients hold virtual time between levels of the whole run: no partition runs ahead.
+    lookahead: opts.lookahead !== false && opts.clients === undefined,
   });
   resumePoint = () => coordinator.resumePoint();
   queueSteps(coordinator, opts.loaded.scenario);

@@ -26,6 +26,8 @@ export interface CoordinatedRunOptions {
   readonly onDelivered?: (e: Envelope) => void;
   /** Serve remote user-space clients, holding virtual time while they are attached (`--clients`). */
   readonly clients?: ClientServerOptions;
+  /** Step the GPUs of a fleet independently (default true): `--no-lookahead` turns it off. */
+  readonly lookahead?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function runCoordinated(opts: CoordinatedRunOptions): Promise<RunSu
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     ...(opts.log !== undefined ? { log: opts.log } : {}),
     ...(opts.clients !== undefined ? { clients: opts.clients } : {}),
+    ...(opts.lookahead !== undefined ? { lookahead: opts.lookahead } : {}),
   }).catch(async (e: unknown) => {
     // The run was given up (a service lost for good): keep what was logged, then report.
     await sink.close().catch(() => {});

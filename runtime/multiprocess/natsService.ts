@@ -1,12 +1,13 @@
 import { connectNatsTransport } from "../../shared/bus/natsTransport.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
-import { buildServiceHost } from "./inProcessServices.ts";
+import { buildServicePartitions } from "./inProcessServices.ts";
 import { SERVICE_KINDS, type ServiceKind } from "./partition.ts";
-import { ctlSubjects, LevelRequestSchema, WelcomeSchema, type Hello, type Welcome } from "./protocol.ts";
+import { ctlSubjects, LevelBatchRequestSchema, LevelRequestSchema, WelcomeSchema, type Hello, type Welcome } from "./protocol.ts";
 import { rebuildFromJetStream } from "./natsRebuild.ts";
 import { levelHandler } from "./serviceHostLink.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
+import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
 
 /** How a service process is told what to be: environment variables, as compose and `tyrsim up` set them. */
 export interface ServiceProcessConfig {
@@ -54,11 +55,12 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
   const loaded = loadScenarioFile(cfg.scenarioPath, createCatalogue());
   const run = `${loaded.scenario.name}-${cfg.seed}`;
   const gpus = cfg.gpus === "all" ? new Set(Array.from({ length: loaded.scenario.gpus }, (_, i) => i)) : cfg.gpus;
-  const { host, owned, shadows } = buildServiceHost(run, cfg.seed, loaded.scenario, cfg.kind, gpus);
+  const { partitions, owned, shadows } = buildServicePartitions(run, cfg.seed, loaded.scenario, cfg.kind, gpus);
+  const hosts = new Map(partitions.map((p) => [p.partition, p.host]));
   const subjects = ctlSubjects(run);
   const transport = await connectNatsTransport({ servers: cfg.natsUrl, name: `tyrsim-${cfg.name}` });
   logPermissionViolations(transport, cfg.name, log);
-  const handle = levelHandler(host);
+  const handle = levelHandler(hosts);
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
   // Requests wait (in arrival order) until the actors are where the coordinator expects them: at
@@ -68,8 +70,14 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
   transport.subscribe(subjects.service(cfg.name)).subscribe((m) => {
     void ready.then(() => {
       try {
-        const req = LevelRequestSchema.parse(JSON.parse(typeof m.data === "string" ? m.data : decoder.decode(m.data as Uint8Array)));
-        m.respond(JSON.stringify(handle(req)));
+        const body: unknown = JSON.parse(typeof m.data === "string" ? m.data : decoder.decode(m.data as Uint8Array));
+        // A round's levels for several of this process's partitions come in one batch.
+        if (typeof body === "object" && body !== null && "batch" in body) {
+          const { batch } = LevelBatchRequestSchema.parse(body);
+          m.respond(JSON.stringify({ replies: batch.map((req) => handle(req)) }));
+        } else {
+          m.respond(JSON.stringify(handle(LevelRequestSchema.parse(body))));
+        }
       } catch (e) {
         log(`${cfg.name}: bad level request: ${(e as Error).message}`);
       }
@@ -88,7 +96,14 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
     transport.publish(subjects.health, JSON.stringify({ service: cfg.name, state: "draining" }));
     finished();
   });
-  const hello: Hello = { service: cfg.name, actors: owned, shadows, patterns: [...host.subscribedPatterns()], nextTimer: host.nextTimerKey() ?? null };
+  const hello: Hello = {
+    service: cfg.name,
+    actors: owned,
+    shadows,
+    patterns: [...new Set(partitions.flatMap((p) => p.host.subscribedPatterns()))],
+    nextTimer: partitions.map((p) => p.host.nextTimerKey()).reduce<OrderKey | undefined>((a, b) => (b !== undefined && (a === undefined || keyLess(b, a)) ? b : a), undefined) ?? null,
+    partitions: partitions.map((p) => ({ partition: p.partition, actors: p.owned, patterns: [...p.host.subscribedPatterns()], nextTimer: p.host.nextTimerKey() ?? null })),
+  };
   let welcome: Welcome;
   for (;;) {
     try {
@@ -106,7 +121,7 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
     // A run under way: this process replaces one that died. Rebuild its actors from the log first.
     if (welcome.log === "none") throw new Error(`cannot rebuild ${cfg.name}: the run writes no JetStream log (started with --no-jetstream)`);
     log(`${cfg.name}: re-joining a run under way: rebuilding from the log's first ${resume.beforeSeq} events`);
-    const r = await rebuildFromJetStream(cfg.natsUrl, run, host, owned, resume);
+    const r = await rebuildFromJetStream(cfg.natsUrl, run, partitions, resume);
     if (r.divergence !== undefined) throw new Error(`rebuild of ${cfg.name} diverged at ${r.divergence.id}: log ${r.divergence.expected}, rebuilt ${r.divergence.actual}`);
     log(`${cfg.name}: rebuilt from ${r.events} events`);
   }
@@ -117,6 +132,6 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
   // NATS drain: stop taking requests, run the callbacks of those already received (their replies
   // go out), flush, close. Only then are the actors let go.
   if (!transport.connection.isClosed()) await transport.connection.drain();
-  host.close();
+  for (const p of partitions) p.host.close();
   if (draining) log(`${cfg.name}: drained`);
 }

@@ -54,7 +54,8 @@ export class ServiceWatch {
       if (!this.known.includes(service)) return m.respond(JSON.stringify({ ok: false, reason: `the run is under way and has no service '${service}'` } satisfies Welcome));
       const at = resume();
       m.respond(JSON.stringify({ ok: true, resume: at, log: logMode } satisfies Welcome));
-      this.log(`coordinator: ${service} re-joined; it rebuilds from the log's first ${at.beforeSeq} events`);
+      const pending = at.pending.length > 0 ? ` and ${at.pending.length} delivered but not logged yet` : "";
+      this.log(`coordinator: ${service} re-joined; it rebuilds from the log's first ${at.beforeSeq} events${pending}`);
       const w = this.waiters.get(service) ?? [];
       this.waiters.delete(service);
       for (const done of w) done();

@@ -8,6 +8,7 @@ import { EnvelopeSchema } from "../../shared/events/envelope.ts";
  *
  *   service → `tyrsim.<run>.ctl.hello`            Hello          (request; reply: Welcome)
  *   coordinator → `tyrsim.<run>.ctl.svc.<name>`   LevelRequest   (request; reply: LevelReply)
+ *                                                 or LevelBatchRequest (one per round and process; reply: LevelBatchReply)
  *   coordinator → `tyrsim.<run>.ctl.end`          RunFinished    (publish)
  *   service → `tyrsim.<run>.ctl.health`           ServiceHealth  (publish)
  *   coordinator → `tyrsim.<run>.ctl.status`       RunStatus      (publish, every second; for `tyrsim status`)
@@ -38,13 +39,30 @@ export const DraftSchema = OrderKeySchema.extend({
   payload: z.unknown(),
 });
 
-/** A service announces itself: its name, the actors it hosts (owned and shadow) and the subjects they listen to. */
+/**
+ * One partition of a service: the actors of one GPU (which never see another GPU's events), the
+ * subjects they listen to and their next timer. A service hosting several GPUs keeps each in its
+ * own actor host and names them, so the coordinator can step them independently (lookahead).
+ */
+export const ServicePartitionSchema = z.object({
+  partition: z.number().int().nonnegative(),
+  actors: z.array(z.string()),
+  patterns: z.array(z.string()),
+  nextTimer: OrderKeySchema.nullable(),
+});
+
+/**
+ * A service announces itself: its name, the actors it hosts (owned and shadow) and the subjects they
+ * listen to; optionally its partitions (without them, a service is one partition: the one of its
+ * actors' GPU, or none when they belong to several).
+ */
 export const HelloSchema = z.object({
   service: z.string().min(1),
   actors: z.array(z.string()),
   shadows: z.array(z.string()),
   patterns: z.array(z.string()),
   nextTimer: OrderKeySchema.nullable(),
+  partitions: z.array(ServicePartitionSchema).optional(),
 });
 /** A Hello message. */
 export type Hello = z.infer<typeof HelloSchema>;
@@ -60,16 +78,30 @@ const LevelSchema = z.object({ timeNs: z.number().int().nonnegative(), depth: z.
 export const WelcomeSchema = z.object({
   ok: z.boolean(),
   reason: z.string().optional(),
-  resume: z.object({ beforeSeq: z.number().int().nonnegative(), through: LevelSchema.nullable() }).optional(),
+  resume: z
+    .object({
+      beforeSeq: z.number().int().nonnegative(),
+      through: LevelSchema.nullable(),
+      /** Events delivered but not logged yet (partitions run ahead of the log), in log order, numbered on from `beforeSeq`. */
+      pending: z.array(EnvelopeSchema).optional(),
+      /** Per partition (its number as a string): the level through which its timers are fired; `through` for the others. */
+      throughByPartition: z.record(z.string(), LevelSchema.nullable()).optional(),
+    })
+    .optional(),
   log: z.enum(["jetstream", "none"]).optional(),
 });
 /** A Welcome message. */
 export type Welcome = z.infer<typeof WelcomeSchema>;
 
-/** Handle one level: its events (seq assigned, canonical order) and where to stop firing timers. */
+/**
+ * Handle one level of one partition: its events (canonical order; `seq` is provisional — the
+ * delivery order, increasing — when partitions run ahead of the log) and where to stop firing timers.
+ */
 export const LevelRequestSchema = z.object({
   /** Exchange number: a service answers a repeated round (a retried request) from its cache, never twice. */
   round: z.number().int().nonnegative(),
+  /** The partition the level is for (a service that named partitions in its Hello); absent: the service's only one. */
+  partition: z.number().int().nonnegative().optional(),
   level: LevelSchema,
   events: z.array(EnvelopeSchema),
   stopBefore: OrderKeySchema.nullable(),
@@ -84,6 +116,18 @@ export const LevelReplySchema = z.object({
 });
 /** A LevelReply message. */
 export type LevelReply = z.infer<typeof LevelReplySchema>;
+
+/**
+ * Several level requests to one service process in one message: its partitions' levels of one
+ * round (lookahead). Answered by a `LevelBatchReply` with the replies in the same order. Sent only
+ * to services that named partitions in their Hello.
+ */
+export const LevelBatchRequestSchema = z.object({ batch: z.array(LevelRequestSchema).min(1) });
+/** A LevelBatchRequest message. */
+export type LevelBatchRequest = z.infer<typeof LevelBatchRequestSchema>;
+
+/** The replies to a `LevelBatchRequest`, in its order. */
+export const LevelBatchReplySchema = z.object({ replies: z.array(LevelReplySchema) });
 
 /** A service's health: ready after Hello, draining on SIGTERM. */
 export const ServiceHealthSchema = z.object({ service: z.string(), state: z.enum(["ready", "draining"]) });

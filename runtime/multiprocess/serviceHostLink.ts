@@ -11,16 +11,31 @@ export function handleLevel(host: ActorHost, req: LevelRequest): LevelReply {
   return { drafts: [...drafts], nextTimer: host.nextTimerKey() ?? null };
 }
 
+/** A request for a partition this service does not host. */
+export class UnknownPartitionError extends Error {
+  override readonly name = "UnknownPartitionError";
+  constructor(readonly partition: number | undefined, readonly hosted: readonly number[]) {
+    super(`level request for partition ${partition ?? "(none)"}, but this service hosts partition(s) ${hosted.join(", ")}`);
+  }
+}
+
 /**
- * `handleLevel` made idempotent for a transport that may retry: a request for the round already
- * answered gets the same answer again instead of running the level twice.
+ * `handleLevel` made idempotent for a transport that may retry, over a service's partitions (one
+ * actor host per GPU): a request for the round already answered for its partition gets the same
+ * answer again instead of running the level twice. A request naming no partition goes to the
+ * service's only one.
  */
-export function levelHandler(host: ActorHost): (req: LevelRequest) => LevelReply {
-  let last: { round: number; reply: LevelReply } | undefined;
+export function levelHandler(hosts: ReadonlyMap<number, ActorHost>): (req: LevelRequest) => LevelReply {
+  const last = new Map<number, { round: number; reply: LevelReply }>();
+  const only = hosts.size === 1 ? ([...hosts.keys()][0] as number) : undefined;
   return (req) => {
-    if (last !== undefined && last.round === req.round) return last.reply;
+    const partition = req.partition ?? only;
+    const host = partition === undefined ? undefined : hosts.get(partition);
+    if (partition === undefined || host === undefined) throw new UnknownPartitionError(req.partition, [...hosts.keys()]);
+    const cached = last.get(partition);
+    if (cached !== undefined && cached.round === req.round) return cached.reply;
     const reply = handleLevel(host, req);
-    last = { round: req.round, reply };
+    last.set(partition, { round: req.round, reply });
     return reply;
   };
 }
