@@ -111,8 +111,9 @@ program
   .option("--restart <policy>", "restart a service process that dies: on-failure (it rebuilds from the log) or no", "on-failure")
   .option("--grace <s>", "give the run up (exit 1) when a service stays silent or dead this many seconds", integer("--grace"))
   .option("--clients", "serve remote user-space clients on tyrsim.<run>.ctl.client; virtual time holds until one attaches and while any is attached")
+  .option("--no-lookahead", "step the whole run one level at a time instead of each GPU of a fleet at its own next level")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean; restart?: string; grace?: number; clients?: boolean }) => guarded(() => upCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean; restart?: string; grace?: number; clients?: boolean; lookahead?: boolean }) => guarded(() => upCommand(file, opts)));
 
 program
   .command("coordinate")
@@ -125,8 +126,9 @@ program
   .option("--no-jetstream", "do not also write the log to JetStream")
   .option("--grace <s>", "give the run up (exit 1) when a service stays silent or dead this many seconds", integer("--grace"))
   .option("--clients", "serve remote user-space clients on tyrsim.<run>.ctl.client; virtual time holds until one attaches and while any is attached")
+  .option("--no-lookahead", "step the whole run one level at a time instead of each GPU of a fleet at its own next level")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean; jetstream?: boolean; grace?: number; clients?: boolean }) => guarded(() => coordinateCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; services?: string; json?: boolean; jetstream?: boolean; grace?: number; clients?: boolean; lookahead?: boolean }) => guarded(() => coordinateCommand(file, opts)));
 
 program
   .command("catalogue")

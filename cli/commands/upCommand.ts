@@ -27,6 +27,8 @@ export interface UpOptions {
   readonly grace?: number;
   /** Serve remote user-space clients over NATS, holding virtual time until one attaches and while any is attached. */
   readonly clients?: boolean;
+  /** Step a fleet's GPUs independently, each at its own next level (default true; `--no-lookahead`). */
+  readonly lookahead?: boolean;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
@@ -56,6 +58,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     const summary = await runCoordinated({
       loaded, seed, natsUrl: nats.url, services: services.map((s) => s.name), log, jetstream: opts.jetstream !== false,
       ...clientsOption(opts, runIdOf(loaded.scenario, seed)),
+      ...(opts.lookahead === false ? { lookahead: false } : {}),
       ...(opts.out !== undefined ? { outDir: opts.out } : {}),
       ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),
     }).catch((e: unknown) => {
@@ -90,6 +93,7 @@ export async function coordinateCommand(file: string, opts: UpOptions): Promise<
   const summary = await runCoordinated({
     loaded, natsUrl, services, log, jetstream: opts.jetstream !== false,
     ...clientsOption(opts, runIdOf(loaded.scenario, opts.seed ?? loaded.scenario.seed)),
+    ...(opts.lookahead === false ? { lookahead: false } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.out !== undefined ? { outDir: opts.out } : {}),
     ...(opts.grace !== undefined ? { graceMs: opts.grace * 1000 } : {}),
