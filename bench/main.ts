@@ -183,7 +183,7 @@ add(ratioOf("ratio.embedded/jsonl-write", embeddedCycle, jsonlWrite, { value: 0.
 add(ratioOf("ratio.embedded/unlogged", embeddedCycle, unlogged));
 if (framesRun !== undefined && framesWrite !== undefined) add(ratioOf("ratio.embedded.frames/jsonl-write", framesRun, framesWrite, { value: 0.5, gated: false }));
 add(ratioOf("ratio.replay/read-parse", replay, readParse, { value: 0.5, gated: true, floor: 0.07 }));
-add(ratioOf("ratio.audit/read-parse", audit, readParse, { value: 0.5, gated: false }));
+add(ratioOf("ratio.audit/read-parse", audit, readParse, { value: 0.5, gated: true }));
 add(ratioOf("ratio.coordinator/embedded", coordinated, embeddedCycle));
 
 // B3 (memory): a long run, its replay and its audit, each in its own process, with its peak RSS.

@@ -27,6 +27,8 @@ interface Deployment {
   readonly gpus: number;
   readonly shards: number;
   readonly label: string;
+  /** The coordinator's lookahead (default on); off: every round one level of the whole run. */
+  readonly lookahead?: boolean;
 }
 
 /** The fleet scenario cut to `gpus` GPUs and `cycles` power cycles each (its probe and cycles, shorter). */
@@ -78,7 +80,7 @@ async function embeddedRun(loaded: LoadedScenario, seed: number): Promise<{ even
 }
 
 /** `tyrsim up` in this process for one deployment; the run's events, wall time of the run itself, digest and processes. */
-async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed: number, shards: number): Promise<{ events: number; ms: number; digest: string; processes: number; rounds: number }> {
+async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed: number, shards: number, lookahead = true): Promise<{ events: number; ms: number; digest: string; processes: number; rounds: number }> {
   const services = shardServices(composeServices(), shards, loaded.scenario.gpus);
   const env = { TYRSIM_NATS_URL: natsUrl, TYRSIM_SCENARIO: path, TYRSIM_SEED: String(seed) };
   const quiet = () => {};
@@ -86,7 +88,7 @@ async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed
   let t0 = 0;
   try {
     const summary = await runCoordinated({
-      loaded, seed, natsUrl, services: services.map((s) => s.name), log: quiet, jetstream: true,
+      loaded, seed, natsUrl, services: services.map((s) => s.name), log: quiet, jetstream: true, lookahead,
       outDir: mkdtempSync(join(tmpdir(), "tyrsim-bench-mp-")),
       onDelivered: (e) => {
         if (e.seq === 0) t0 = performance.now();
@@ -114,6 +116,7 @@ export async function multiprocessBench(
     { gpus: 4, shards: 4, label: "4 GPUs, every actor its own process" },
     ...(opts.own16 === true ? [{ gpus: 16, shards: 16, label: "16 GPUs, every actor its own process" }] : []),
     { gpus: 16, shards: 1, label: "16 GPUs, one process per service kind" },
+    { gpus: 16, shards: 1, label: "16 GPUs, one process per service kind, level by level (--no-lookahead)", lookahead: false },
     { gpus: 16, shards: 4, label: "16 GPUs, 4 shards per service kind" },
   ];
   const nats = await startNatsServer();
@@ -125,7 +128,7 @@ export async function multiprocessBench(
       const { loaded, path } = workload === "frames" ? framesOf(d.gpus, frames) : fleetOf(d.gpus, cycles);
       const emb = await embeddedRun(loaded, seed);
       const embMs = emb.ms;
-      const mp = await runUp(nats.url, loaded, path, seed, d.shards);
+      const mp = await runUp(nats.url, loaded, path, seed, d.shards, d.lookahead ?? true);
       if (mp.digest !== emb.digest) throw new Error(`${d.label}: multi-process digest ${mp.digest} differs from the embedded run's ${emb.digest}`);
       const embedded: BenchResult = { name: `embedded runtime, ${workload}, ${d.gpus} GPU(s)`, value: emb.events / (embMs / 1000), unit: "events/s" };
       const multi: BenchResult = {
@@ -133,7 +136,7 @@ export async function multiprocessBench(
         note: `${mp.processes} service processes, ${mp.events} events, ${mp.rounds} coordination rounds, digest identical`,
       };
       results.push(embedded, multi, ratioOf(`multi-process / embedded, ${workload}, ${d.label}`, multi, embedded));
-      byDeployment.set(`${workload}/${d.gpus}/${d.shards}`, multi);
+      if (d.lookahead !== false) byDeployment.set(`${workload}/${d.gpus}/${d.shards}`, multi);
       log(`bench:mp: ${workload}, ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
     }
     for (const workload of ["frames", "fleet"]) {
