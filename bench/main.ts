@@ -135,6 +135,17 @@ if (FRAMES_FILE !== undefined) {
     target: 100,
     gated: false,
   });
+  // B2's ceiling at this event granularity: how far ahead of real time the frames run would be if
+  // writing its log were all it cost (virtual time / the bare write's time for the same events). A
+  // target above this figure cannot be met without dropping events, which the issue rules out.
+  const bareWriteMs = (frames.summary.events / framesWrite.value) * 1000;
+  add({
+    name: "ratio.frames.virtual/bare-write",
+    value: frames.summary.virtualTimeNs / 1e6 / bareWriteMs,
+    unit: "ratio",
+    ratio: { numerator: "frames virtual ms", denominator: "bare write ms of its events", numeratorValue: frames.summary.virtualTimeNs / 1e6, denominatorValue: bareWriteMs },
+    note: "the frames log's own write, alone: B2's ceiling at this granularity",
+  });
 } else {
   say("no scenarios/frames.yaml: the frames figures are skipped");
 }

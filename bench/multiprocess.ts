@@ -1,6 +1,7 @@
 // tyrsim multi-process benchmark (issue #8 item 2, B4, B5): events/s of `tyrsim up` — services as real
 // processes over a private NATS server, the log also in JetStream — on the frames scenario (a game
-// client on every GPU) and the fleet scenario (power cycles) with 1, 4 and 16 GPUs, each as a ratio to the embedded runtime on the same scenario and seed (digests must
+// client on every GPU) and the fleet scenario (power cycles) with 1, 4 and 16 GPUs — one process per actor kind (sharded), or whole-GPU
+// processes (B5) — each as a ratio to the embedded runtime on the same scenario and seed (digests must
 // be identical, or the figure is refused), and 16 GPUs over 4 service shards against one.
 //
 //   npm run bench:mp            writes bench/results-mp.json and prints the table (frames and fleet)
@@ -16,7 +17,7 @@ import { startNatsServer } from "../shared/process/natsServer.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { setUpSimulation } from "../runtime/embeddedRun.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
-import { composeServices, shardServices } from "../runtime/multiprocess/composeServices.ts";
+import { composeServices, gpuServices, shardServices } from "../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
 import { stopServices } from "../runtime/multiprocess/natsUp.ts";
 import { SupervisedService } from "../runtime/multiprocess/supervisor.ts";
@@ -29,6 +30,8 @@ interface Deployment {
   readonly label: string;
   /** The coordinator's lookahead (default on); off: every round one level of the whole run. */
   readonly lookahead?: boolean;
+  /** Whole-GPU processes instead of one process per actor kind (`tyrsim up --gpu-processes K`). */
+  readonly gpuProcesses?: number;
 }
 
 /** The fleet scenario cut to `gpus` GPUs and `cycles` power cycles each (its probe and cycles, shorter). */
@@ -80,8 +83,9 @@ async function embeddedRun(loaded: LoadedScenario, seed: number): Promise<{ even
 }
 
 /** `tyrsim up` in this process for one deployment; the run's events, wall time of the run itself, digest and processes. */
-async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed: number, shards: number, lookahead = true): Promise<{ events: number; ms: number; digest: string; processes: number; rounds: number }> {
-  const services = shardServices(composeServices(), shards, loaded.scenario.gpus);
+async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed: number, d: Deployment): Promise<{ events: number; ms: number; digest: string; processes: number; rounds: number }> {
+  const services = d.gpuProcesses !== undefined ? gpuServices(d.gpuProcesses, loaded.scenario.gpus) : shardServices(composeServices(), d.shards, loaded.scenario.gpus);
+  const lookahead = d.lookahead ?? true;
   const env = { TYRSIM_NATS_URL: natsUrl, TYRSIM_SCENARIO: path, TYRSIM_SEED: String(seed) };
   const quiet = () => {};
   const supervised = services.map((s, i) => new SupervisedService(s, i, env, quiet, { policy: "no" }));
@@ -118,6 +122,7 @@ export async function multiprocessBench(
     { gpus: 16, shards: 1, label: "16 GPUs, one process per service kind" },
     { gpus: 16, shards: 1, label: "16 GPUs, one process per service kind, level by level (--no-lookahead)", lookahead: false },
     { gpus: 16, shards: 4, label: "16 GPUs, 4 shards per service kind" },
+    { gpus: 16, shards: 1, gpuProcesses: 4, label: "16 GPUs, 4 whole-GPU processes" },
   ];
   const nats = await startNatsServer();
   const results: BenchResult[] = [];
@@ -128,7 +133,7 @@ export async function multiprocessBench(
       const { loaded, path } = workload === "frames" ? framesOf(d.gpus, frames) : fleetOf(d.gpus, cycles);
       const emb = await embeddedRun(loaded, seed);
       const embMs = emb.ms;
-      const mp = await runUp(nats.url, loaded, path, seed, d.shards, d.lookahead ?? true);
+      const mp = await runUp(nats.url, loaded, path, seed, d);
       if (mp.digest !== emb.digest) throw new Error(`${d.label}: multi-process digest ${mp.digest} differs from the embedded run's ${emb.digest}`);
       const embedded: BenchResult = { name: `embedded runtime, ${workload}, ${d.gpus} GPU(s)`, value: emb.events / (embMs / 1000), unit: "events/s" };
       const multi: BenchResult = {
@@ -136,13 +141,18 @@ export async function multiprocessBench(
         note: `${mp.processes} service processes, ${mp.events} events, ${mp.rounds} coordination rounds, digest identical`,
       };
       results.push(embedded, multi, ratioOf(`multi-process / embedded, ${workload}, ${d.label}`, multi, embedded));
-      if (d.lookahead !== false) byDeployment.set(`${workload}/${d.gpus}/${d.shards}`, multi);
+      if (d.lookahead !== false) byDeployment.set(d.gpuProcesses !== undefined ? `${workload}/${d.gpus}/gpu${d.gpuProcesses}` : `${workload}/${d.gpus}/${d.shards}`, multi);
+      if (d.gpuProcesses !== undefined) byDeployment.set(`${workload}/${d.gpus}/embedded`, embedded);
       log(`bench:mp: ${workload}, ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
     }
     for (const workload of ["frames", "fleet"]) {
       const one = byDeployment.get(`${workload}/16/1`);
       const four = byDeployment.get(`${workload}/16/4`);
-      if (one !== undefined && four !== undefined) results.push(ratioOf(`${workload}, 16 GPUs: 4 shards / 1 shard (B5)`, four, one));
+      if (one !== undefined && four !== undefined) results.push(ratioOf(`${workload}, 16 GPUs: 4 shards / 1 shard`, four, one));
+      // B5: the fleet across 4 processes against the same fleet in one process (the embedded runtime).
+      const whole = byDeployment.get(`${workload}/16/gpu4`);
+      const single = byDeployment.get(`${workload}/16/embedded`);
+      if (whole !== undefined && single !== undefined) results.push(ratioOf(`${workload}, 16 GPUs: 4 whole-GPU processes / one process (B5)`, whole, single, { value: 1.6, gated: false }));
     }
   } finally {
     await nats.dispose();

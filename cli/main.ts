@@ -107,13 +107,14 @@ program
   .option("--out <dir>", "run folder (default runs/<scenario>-<seed>), same format as `run`")
   .option("--nats <url>", "NATS server (default: 127.0.0.1:4222 if it answers, else one started for the run)")
   .option("--shards <k>", "spread a fleet's GPUs over K processes per service (GPU g → shard g mod K)", integer("--shards"))
+  .option("--gpu-processes <k>", "instead of a process per actor kind: K processes hosting whole GPUs (GPU g → process g mod K), each GPU run ahead on its own between barriers", integer("--gpu-processes"))
   .option("--no-jetstream", "do not also write the log to JetStream")
   .option("--restart <policy>", "restart a service process that dies: on-failure (it rebuilds from the log) or no", "on-failure")
   .option("--grace <s>", "give the run up (exit 1) when a service stays silent or dead this many seconds", integer("--grace"))
   .option("--clients", "serve remote user-space clients on tyrsim.<run>.ctl.client; virtual time holds until one attaches and while any is attached")
   .option("--no-lookahead", "step the whole run one level at a time instead of each GPU of a fleet at its own next level")
   .option("--json", "print the summary as JSON")
-  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean; restart?: string; grace?: number; clients?: boolean; lookahead?: boolean }) => guarded(() => upCommand(file, opts)));
+  .action((file: string, opts: { seed?: number; out?: string; nats?: string; json?: boolean; shards?: number; jetstream?: boolean; restart?: string; grace?: number; clients?: boolean; lookahead?: boolean; gpuProcesses?: number }) => guarded(() => upCommand(file, opts)));
 
 program
   .command("coordinate")

@@ -5,7 +5,7 @@ import type { Envelope } from "../shared/events/envelope.ts";
 import { loadScenarioFile, type LoadedScenario } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { runEmbedded } from "../runtime/embeddedRun.ts";
-import { composeServices } from "../runtime/multiprocess/composeServices.ts";
+import { composeServices, type ComposeService } from "../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
 import { stopServices } from "../runtime/multiprocess/natsUp.ts";
 import { SupervisedService, type RestartPolicy } from "../runtime/multiprocess/supervisor.ts";
@@ -25,6 +25,8 @@ export interface TestUpOptions {
   readonly seed: number;
   readonly restart?: RestartPolicy;
   readonly graceMs?: number;
+  /** The service processes (default: docker-compose.yml's, one per actor kind). */
+  readonly services?: readonly ComposeService[];
   /** Called with each delivered event and the supervised services (kill one, restart NATS, …). */
   readonly onDelivered?: (e: Envelope, services: ReadonlyMap<string, SupervisedService>) => void;
 }
@@ -39,7 +41,7 @@ export async function runUp(opts: TestUpOptions): Promise<TestUpResult> {
   const log = (l: string) => lines.push(l);
   const loaded = loadScenarioFile(opts.scenario, createCatalogue());
   const env = { TYRSIM_NATS_URL: opts.natsUrl, TYRSIM_SCENARIO: resolve(opts.scenario), TYRSIM_SEED: String(opts.seed) };
-  const services = composeServices();
+  const services = opts.services ?? composeServices();
   const supervised = new Map(services.map((s, i) => [s.name, new SupervisedService(s, i, env, log, { policy: opts.restart ?? "on-failure" })]));
   try {
     const summary = await runCoordinated({

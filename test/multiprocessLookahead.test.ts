@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { gpuServices } from "../runtime/multiprocess/composeServices.ts";
 import { embeddedDigest, runUp } from "./multiprocessHarness.ts";
 import { privateNatsServer } from "./support/privateNats.ts";
 
@@ -39,6 +40,34 @@ describe("the coordinator's lookahead with real service processes", () => {
     expect(r.lines.some((l) => /coordinator: driver re-joined; it rebuilds from the log's first \d+ events and [1-9]\d* delivered but not logged yet/.test(l)), r.lines.join("\n")).toBe(true);
     // and the log is the undisturbed embedded run's, byte for byte
     const embedded = await embeddedDigest(scenario, 7804);
+    expect(r.summary?.events).toBe(embedded.events);
+    expect(r.summary?.digest).toBe(embedded.digest);
+  }, 300_000);
+
+  it("runs whole GPUs ahead in their own processes in a handful of rounds, survives one being killed, and ends with the embedded log", async () => {
+    // given the two GPUs in two whole-GPU processes (every actor of GPU g in gpu-<g>)
+    const scenario = twoGpuFrames();
+    let killedAt: number | undefined;
+    // when gpu-1's process is SIGKILLed in the middle of the frames
+    const r = await runUp({
+      natsUrl: nats().url,
+      scenario,
+      seed: 7805,
+      services: gpuServices(2, 2),
+      onDelivered: (e, services) => {
+        if (e.seq !== 1200) return;
+        services.get("gpu-1")?.process.child.kill("SIGKILL");
+        killedAt = e.seq;
+      },
+    });
+    // then it was restarted and rebuilt, and the run took a few rounds instead of one per level
+    expect(r.error, r.lines.join("\n")).toBeUndefined();
+    expect(killedAt).toBe(1200);
+    expect(r.restarts.get("gpu-1")).toBe(1);
+    expect(r.lines.some((l) => l.includes("coordinator: gpu-1 re-joined")), r.lines.join("\n")).toBe(true);
+    expect(r.summary?.rounds).toBeLessThan(50);
+    // and the log is the embedded run's, byte for byte
+    const embedded = await embeddedDigest(scenario, 7805);
     expect(r.summary?.events).toBe(embedded.events);
     expect(r.summary?.digest).toBe(embedded.digest);
   }, 300_000);

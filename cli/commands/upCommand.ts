@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
-import { composeServices, shardServices } from "../../runtime/multiprocess/composeServices.ts";
+import { composeServices, gpuServices, shardServices } from "../../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../../runtime/multiprocess/natsRun.ts";
 import { natsForUp, stopServices } from "../../runtime/multiprocess/natsUp.ts";
 import { SupervisedService, type RestartPolicy } from "../../runtime/multiprocess/supervisor.ts";
@@ -29,6 +29,8 @@ export interface UpOptions {
   readonly clients?: boolean;
   /** Step a fleet's GPUs independently, each at its own next level (default true; `--no-lookahead`). */
   readonly lookahead?: boolean;
+  /** Instead of one process per actor kind: this many processes, each hosting whole GPUs it runs ahead on its own. */
+  readonly gpuProcesses?: number;
 }
 
 const log = (l: string) => process.stderr.write(l + "\n");
@@ -49,7 +51,8 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   const loaded = loadScenarioFile(file, createCatalogue());
   const seed = opts.seed ?? loaded.scenario.seed;
   const nats = await natsForUp(opts.nats, log);
-  const services = shardServices(composeServices(), opts.shards ?? 1, loaded.scenario.gpus);
+  if (opts.gpuProcesses !== undefined && opts.shards !== undefined) throw new Error("--gpu-processes and --shards are two different deployments: give one");
+  const services = opts.gpuProcesses !== undefined ? gpuServices(opts.gpuProcesses, loaded.scenario.gpus) : shardServices(composeServices(), opts.shards ?? 1, loaded.scenario.gpus);
   const env = { TYRSIM_NATS_URL: nats.url, TYRSIM_SCENARIO: resolve(file), TYRSIM_SEED: String(seed) };
   const policy = restartPolicyOf(opts.restart);
   const supervised = services.map((s, i) => new SupervisedService(s, i, env, log, { policy }));

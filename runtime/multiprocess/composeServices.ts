@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { SERVICE_KINDS, type ServiceKind } from "./partition.ts";
+import { GPU_KIND, SERVICE_KINDS, type ProcessKind, type ServiceKind } from "./partition.ts";
 
 /** A service of the deployment as docker-compose.yml lists it. */
 export interface ComposeService {
   readonly name: string;
-  readonly kind: ServiceKind;
+  readonly kind: ProcessKind;
   readonly entry: string;
   readonly gpus: string;
 }
@@ -41,6 +41,20 @@ export function shardServices(services: readonly ComposeService[], shards: numbe
       const mine = Array.from({ length: gpus }, (_, g) => g).filter((g) => g % shards === k);
       if (mine.length > 0) out.push({ ...svc, name: `${svc.name}-${k}`, gpus: mine.join(",") });
     }
+  }
+  return out;
+}
+
+/**
+ * The whole-GPU deployment (`tyrsim up --gpu-processes K`): K processes, process k hosting every
+ * actor of the GPUs g with g mod K = k (`gpu-<k>`), each GPU a partition it runs ahead on its own.
+ * Processes with no GPU are left out.
+ */
+export function gpuServices(processes: number, gpus: number): ComposeService[] {
+  const out: ComposeService[] = [];
+  for (let k = 0; k < processes; k++) {
+    const mine = Array.from({ length: gpus }, (_, g) => g).filter((g) => g % processes === k);
+    if (mine.length > 0) out.push({ name: `${GPU_KIND}-${k}`, kind: GPU_KIND, entry: "services/gpu/main.ts", gpus: mine.join(",") });
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { createCatalogue } from "../../services/catalogue.ts";
 import { headerOf, queueSteps, runEmbedded, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService } from "./coordinator.ts";
 import { LookaheadViolationError } from "./partitionedQueue.ts";
-import { inProcessServices } from "./inProcessServices.ts";
+import { inProcessGpuServices, inProcessServices } from "./inProcessServices.ts";
 
 describe.each(["boot.yaml", "probe.yaml", "probe-failures.yaml", "dvfs.yaml"])("the coordinator on %s", (file) => {
   it("produces the embedded runtime's log, byte for byte, with every actor kind in its own service", async () => {
@@ -118,5 +118,45 @@ describe("the coordinator's lookahead", () => {
     const sink = new MemoryLogSink();
     await new Coordinator({ run: "r", sink, services: services(), lookahead: false }).run(1000);
     expect(sink.events.map((e) => e.id)).toEqual(["gpu1.x:1", "runtime:0"]);
+  });
+});
+
+describe("the coordinator with whole-GPU services", () => {
+  it("runs each GPU ahead on its own between barriers: a handful of rounds, and the embedded log", async () => {
+    // given four GPUs with a game client each, in two whole-GPU services
+    const registry = createCatalogue();
+    const clients = [0, 1, 2, 3].map((g) => `  - { name: game, gpu: ${g}, frames: 4, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
+    const text = ["name: frames-four", "description: x", "model: mali-g610-rk3588", "gpus: 4", "duration: 110ms", "steps:", '  - { at: 10us, type: DeviceBindRequested, path: "drv{gpu}.bind", payload: {} }', "workload:", ...clients, ""].join("\n");
+    const loaded = { file: "frames-four.yaml", text, scenario: parseScenario(text, "frames-four.yaml", registry) };
+    const run = runIdOf(loaded.scenario, 2);
+    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
+    sink.writeHeader(headerOf(loaded, 2));
+    const coordinator = new Coordinator({ run, sink, services: inProcessGpuServices(run, 2, loaded.scenario, 2) });
+    queueSteps(coordinator, loaded.scenario);
+    // when the coordinator runs it
+    const outcome = await coordinator.run(loaded.scenario.duration);
+    await sink.close();
+    // then thousands of events took a few rounds, and the log is the embedded run's
+    const embedded = await runEmbedded({ loaded, seed: 2, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    expect(outcome.events).toBe(embedded.events);
+    expect(outcome.events).toBeGreaterThan(3000);
+    expect(coordinator.rounds).toBeLessThan(20);
+    expect(sink.digest.hex()).toBe(embedded.digest);
+  });
+
+  it("brings whole GPUs to each repeated scenario step (a barrier) and still writes the embedded log", async () => {
+    // given the fleet's power cycles (a repeated step per GPU) on three GPUs in whole-GPU services
+    const registry = createCatalogue();
+    const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, "gpus: 3").replace(/count: 90/g, "count: 6");
+    const loaded = { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
+    const run = runIdOf(loaded.scenario, 8);
+    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
+    sink.writeHeader(headerOf(loaded, 8));
+    const coordinator = new Coordinator({ run, sink, services: inProcessGpuServices(run, 8, loaded.scenario) });
+    queueSteps(coordinator, loaded.scenario);
+    await coordinator.run(loaded.scenario.duration);
+    await sink.close();
+    const embedded = await runEmbedded({ loaded, seed: 8, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    expect(sink.digest.hex()).toBe(embedded.digest);
   });
 });

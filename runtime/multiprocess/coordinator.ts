@@ -1,4 +1,4 @@
-import { makeEnvelope, type Envelope } from "../../shared/events/envelope.ts";
+import { makeEnvelope, parseEventId, type Envelope } from "../../shared/events/envelope.ts";
 import { matchSubject } from "../../shared/events/subjects.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
@@ -9,7 +9,7 @@ import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
 import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
-import type { LevelReply, LevelRequest } from "./protocol.ts";
+import type { LevelReply, LevelRequest, RunAheadReply, RunAheadRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 
 /** A service as the coordinator sees it: what its actors listen to, its next timer, and how to ask it to handle a level. */
@@ -30,7 +30,12 @@ export interface RemoteService {
    * Several requests to the same process in one exchange (its partitions' levels of one round),
    * answered in order. The remote services of one process share it; without it, one exchange each.
    */
-  exchangeBatch?(reqs: readonly LevelRequest[]): Promise<LevelReply[]>;
+  exchangeBatch?(reqs: readonly LevelRequest[], ahead?: readonly RunAheadRequest[]): Promise<{ readonly replies: LevelReply[]; readonly ahead: RunAheadReply[] }>;
+  /**
+   * The service hosts every actor of its partition (a whole GPU) and runs it ahead on its own when
+   * asked (`RunAheadRequest`, through `exchangeBatch`).
+   */
+  readonly runAhead?: boolean;
 }
 
 /** Options of a coordinator. */
@@ -75,6 +80,9 @@ interface Delivered {
   readonly envelope: Envelope;
 }
 
+/** About how many bytes of events a partition run ahead may return in one reply (NATS messages are limited to 1 MiB by default). */
+const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
+
 /** A subject's listeners are in no partition. */
 const NOBODY = -2;
 
@@ -105,6 +113,8 @@ export class Coordinator {
   private readonly partitions: readonly number[];
   private readonly byPartition = new Map<number, RemoteService[]>();
   private readonly lookahead: boolean;
+  /** Partitions whose every actor is in one service that can run them ahead (whole GPUs). */
+  private readonly closed = new Set<number>();
   private readonly pending = new BinaryHeap<Delivered>((a, b) => keyLess(a.draft, b.draft));
   /** Events delivered in the round under way (not pending yet: a re-joining service gets them in the resent request). */
   private round: Delivered[] = [];
@@ -131,6 +141,10 @@ export class Coordinator {
     }
     this.partitions = [...this.byPartition.keys()].sort((a, b) => a - b);
     this.lookahead = opts.lookahead !== false && opts.services.every((s) => s.partition !== undefined) && this.partitions.length > 1;
+    for (const [p, services] of this.byPartition) {
+      const only = services[0];
+      if (this.lookahead && services.length === 1 && only?.runAhead === true && only.exchangeBatch !== undefined) this.closed.add(p);
+    }
     this.queue = new PartitionedQueue(opts.run, (d) => this.classify(d));
   }
 
@@ -268,29 +282,40 @@ export class Coordinator {
   /**
    * Choose the round: a whole-run level (sync: lookahead off, message faults armed, a barrier at
    * the run's earliest level), or the next level of every partition that is below the next
-   * barrier. Returns partition → level, GLOBAL mapping to the level of a whole-run round.
+   * barrier — and, for closed partitions (whole GPUs in one service), a run ahead up to their next
+   * barrier instead of one level. `levels` maps partition → level (GLOBAL: a whole-run level);
+   * `ahead` maps a closed partition to the bound it may run to (null: none but the run's end).
    */
-  private chooseRound(untilNs: number): Map<number, Level> | undefined {
+  private chooseRound(untilNs: number): { levels: Map<number, Level>; ahead: Map<number, Level | null> } | undefined {
     const earliest = this.watermark();
     if (earliest === undefined || earliest.timeNs > untilNs) return undefined;
     const barrier = this.queue.peekLevel(GLOBAL);
     const sync = !this.lookahead || this.faults.active || this.queue.hasUnplacedHooks() || (barrier !== undefined && sameLevel(barrier, earliest));
-    if (sync) return new Map([[GLOBAL, earliest]]);
-    const round = new Map<number, Level>();
+    const ahead = new Map<number, Level | null>();
+    if (sync) return { levels: new Map([[GLOBAL, earliest]]), ahead };
+    const levels = new Map<number, Level>();
     for (const p of this.partitions) {
       const l = this.nextLevelOf(p);
       if (l === undefined || l.timeNs > untilNs) continue;
       if (barrier !== undefined && !levelLess(l, barrier)) continue;
+      if (this.closed.has(p)) {
+        const bound = minLevel(barrier, this.queue.firstHookedLevel(p));
+        if (bound === undefined || levelLess(l, bound)) {
+          ahead.set(p, bound ?? null);
+          continue;
+        }
+      }
       // A lazily repeated input queues its successor when logged: only at the run's earliest level, so its successors are numbered in log order.
       if (!sameLevel(l, earliest) && this.queue.hookedAt(p, l)) continue;
-      round.set(p, l);
+      levels.set(p, l);
     }
-    return round;
+    return { levels, ahead };
   }
 
   private async step(untilNs: number): Promise<boolean> {
-    const round = this.chooseRound(untilNs);
-    if (round === undefined) return false;
+    const chosen = this.chooseRound(untilNs);
+    if (chosen === undefined) return false;
+    const round = chosen.levels;
     this.started = true;
     const whole = round.get(GLOBAL);
     let drafts: Draft[];
@@ -310,9 +335,13 @@ export class Coordinator {
     }
     for (const level of round.values()) if (level.timeNs > this.now) this.now = level.timeNs;
     this.round = drafts.map((d) => ({ draft: d, envelope: makeEnvelope({ ...d, run: this.opts.run, seq: this.dseq++ }) }));
+    const aheads = this.aheadRequestsOf(chosen.ahead, untilNs);
     this.rounds++;
-    const replies = await Promise.all(this.exchangesOf(this.requestsOf(round, whole)));
-    for (const ds of replies) for (const d of ds) this.queue.push(d as Draft);
+    const replies = (await Promise.all(this.exchangesOf(this.requestsOf(round, whole), aheads))).flat();
+    for (const r of replies) {
+      if (r.kind === "level") for (const d of r.drafts) this.queue.push(d);
+      else this.tookAhead(r.partition, r.reply);
+    }
     const events = this.round.map((r) => r.envelope);
     for (const d of this.faults.observe(events)) this.queue.push(d);
     for (const r of this.round) this.pending.push(r);
@@ -328,11 +357,42 @@ export class Coordinator {
     return true;
   }
 
+  /** The run-ahead requests of a round: each closed partition's queued events below its bound. */
+  private aheadRequestsOf(ahead: ReadonlyMap<number, Level | null>, untilNs: number): { service: RemoteService; req: RunAheadRequest }[] {
+    const out: { service: RemoteService; req: RunAheadRequest }[] = [];
+    for (const [p, before] of ahead) {
+      const service = (this.byPartition.get(p) as RemoteService[])[0] as RemoteService;
+      const events = this.queue.popBelow(p, before, untilNs);
+      out.push({ service, req: { round: this.rounds + 1, partition: p, events, before, untilNs, seqBase: this.dseq, maxBytes: RUN_AHEAD_REPLY_BYTES } });
+    }
+    return out;
+  }
+
+  /** A partition run ahead: what it delivered waits for the log, what is left is queued, its reach is noted. */
+  private tookAhead(partition: number, reply: RunAheadReply): void {
+    for (const e of reply.delivered) {
+      const { source, n } = parseEventId(e.id);
+      this.pending.push({ draft: { id: e.id, timeNs: e.timeNs, depth: e.depth, source, n, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload }, envelope: e });
+    }
+    // Provisional numbers stay increasing for every actor: past every number this run ahead used.
+    this.dseq += reply.delivered.length;
+    if (reply.reached !== null) {
+      this.queue.markReached(partition, reply.reached);
+      this.completed.set(partition, reply.reached);
+      if (reply.reached.timeNs > this.now) this.now = reply.reached.timeNs;
+    }
+    for (const d of reply.left) this.queue.push(d as Draft);
+    for (const s of this.byPartition.get(partition) ?? []) s.nextTimer = reply.nextTimer;
+  }
+
   /**
-   * The round's exchanges: one per process that batches (its partitions' requests together), one
-   * per request otherwise. Each resolves to the drafts published, in request order; next timers are noted.
+   * The round's exchanges: one per process that batches (its partitions' requests and runs ahead
+   * together), one per request otherwise. Next timers are noted as replies come.
    */
-  private exchangesOf(requests: readonly { service: RemoteService; level: Level; events: Envelope[] }[]): Promise<readonly Draft[]>[] {
+  private exchangesOf(
+    requests: readonly { service: RemoteService; level: Level; events: Envelope[] }[],
+    aheads: readonly { service: RemoteService; req: RunAheadRequest }[],
+  ): Promise<readonly ({ kind: "level"; drafts: Draft[] } | { kind: "ahead"; partition: number; reply: RunAheadReply })[]>[] {
     const toRequest = (service: RemoteService, level: Level, events: Envelope[]): LevelRequest => ({
       round: this.rounds,
       level,
@@ -340,33 +400,40 @@ export class Coordinator {
       stopBefore: null,
       ...(service.partition !== undefined ? { partition: service.partition } : {}),
     });
-    const batches = new Map<string, { service: RemoteService; req: LevelRequest }[]>();
-    const out: Promise<readonly Draft[]>[] = [];
+    const batches = new Map<string, { service: RemoteService; levels: { service: RemoteService; req: LevelRequest }[]; ahead: RunAheadRequest[] }>();
+    const out: Promise<readonly ({ kind: "level"; drafts: Draft[] } | { kind: "ahead"; partition: number; reply: RunAheadReply })[]>[] = [];
+    const batchOf = (service: RemoteService) => {
+      let b = batches.get(service.name);
+      if (b === undefined) batches.set(service.name, (b = { service, levels: [], ahead: [] }));
+      return b;
+    };
     for (const { service, level, events } of requests) {
       if (service.exchangeBatch === undefined) {
         out.push(
           service.exchange(toRequest(service, level, events)).then((reply) => {
             service.nextTimer = reply.nextTimer;
-            return reply.drafts as Draft[];
+            return [{ kind: "level" as const, drafts: reply.drafts as Draft[] }];
           }),
         );
         continue;
       }
-      let b = batches.get(service.name);
-      if (b === undefined) batches.set(service.name, (b = []));
-      b.push({ service, req: toRequest(service, level, events) });
+      batchOf(service).levels.push({ service, req: toRequest(service, level, events) });
     }
+    for (const a of aheads) batchOf(a.service).ahead.push(a.req);
     for (const b of batches.values()) {
-      const first = b[0] as { service: RemoteService };
+      const exchange = b.service.exchangeBatch as NonNullable<RemoteService["exchangeBatch"]>;
       out.push(
-        (first.service.exchangeBatch as NonNullable<RemoteService["exchangeBatch"]>)(b.map((x) => x.req)).then((replies) => {
+        exchange(
+          b.levels.map((x) => x.req),
+          b.ahead,
+        ).then(({ replies, ahead }) => {
           const drafts: Draft[] = [];
-          b.forEach((x, i) => {
+          b.levels.forEach((x, i) => {
             const reply = replies[i] as LevelReply;
             x.service.nextTimer = reply.nextTimer;
             for (const d of reply.drafts) drafts.push(d as Draft);
           });
-          return drafts;
+          return [{ kind: "level" as const, drafts }, ...b.ahead.map((req, i) => ({ kind: "ahead" as const, partition: req.partition, reply: ahead[i] as RunAheadReply }))];
         }),
       );
     }

@@ -4,12 +4,17 @@ import type { Scenario } from "../../shared/scenario/scenarioSchema.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { buildWorld } from "../../services/world.ts";
 import type { RemoteService } from "./coordinator.ts";
-import { actorsOfService, placementOf, SERVICE_KINDS, type ServiceKind } from "./partition.ts";
-import { LevelReplySchema, LevelRequestSchema } from "./protocol.ts";
-import { handleLevel } from "./serviceHostLink.ts";
+import { actorsOfService, GPU_KIND, placementOf, SERVICE_KINDS, type ProcessKind } from "./partition.ts";
+import { LevelBatchReplySchema, LevelBatchRequestSchema, LevelReplySchema, LevelRequestSchema, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
+import { handleLevel, levelHandler, runAheadHandler } from "./serviceHostLink.ts";
+import type { ActorSpec } from "../../shared/actor/actor.ts";
+import { matchSubject } from "../../shared/events/subjects.ts";
+import type { Draft } from "../../shared/runtime/draft.ts";
+import { FaultInjected } from "../../services/faults/faultEvents.ts";
+import type { DraftPlace } from "./runAhead.ts";
 
 /** Build the actor host of one service as its process would: its own world, its owned actors and shadows. */
-export function buildServiceHost(run: string, seed: number, scenario: Scenario, kind: ServiceKind, gpus: ReadonlySet<number>): { host: ActorHost; owned: string[]; shadows: string[] } {
+export function buildServiceHost(run: string, seed: number, scenario: Scenario, kind: ProcessKind, gpus: ReadonlySet<number>): { host: ActorHost; owned: string[]; shadows: string[] } {
   const world = buildWorld(scenario, loadGpuModel(scenario.model));
   const { owned, shadows } = actorsOfService(world, kind, gpus);
   const host = new ActorHost({ run, seed, registry: createCatalogue() });
@@ -32,7 +37,13 @@ export interface ServicePartitionHost {
  * independently (lookahead). Actors' PRNG streams are split by name, so how actors are grouped
  * into hosts changes nothing they draw.
  */
-export function buildServicePartitions(run: string, seed: number, scenario: Scenario, kind: ServiceKind, gpus: ReadonlySet<number>): { partitions: ServicePartitionHost[]; owned: string[]; shadows: string[] } {
+export function buildServicePartitions(
+  run: string,
+  seed: number,
+  scenario: Scenario,
+  kind: ProcessKind,
+  gpus: ReadonlySet<number>,
+): { partitions: ServicePartitionHost[]; owned: string[]; shadows: string[]; placeFor: (partition: number) => (d: Draft) => DraftPlace } {
   const world = buildWorld(scenario, loadGpuModel(scenario.model));
   const { owned, shadows } = actorsOfService(world, kind, gpus);
   const byGpu = new Map<number, ServicePartitionHost>();
@@ -51,7 +62,33 @@ export function buildServicePartitions(run: string, seed: number, scenario: Scen
   }
   // A partition with shadows only (a GPU none of whose actors this service owns) has nothing to do.
   const partitions = [...byGpu.values()].filter((p) => p.owned.length > 0).sort((a, b) => a.partition - b.partition);
-  return { partitions, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name) };
+  return { partitions, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name), placeFor: (p) => placeInPartition(world, p) };
+}
+
+/**
+ * Where a draft published in partition `partition` of a closed (whole-GPU) service goes when the
+ * partition runs ahead: local when only the partition's actors listen to it or nobody does (it is
+ * only logged); external when an actor of another partition listens, or it is a fault input.
+ */
+export function placeInPartition(world: readonly ActorSpec[], partition: number): (d: Draft) => DraftPlace {
+  const patterns = world.map((a) => ({ mine: (placementOf(a.name)?.gpu ?? 0) === partition, patterns: a.subscribes }));
+  const cache = new Map<string, DraftPlace>();
+  return (d) => {
+    if (d.type === FaultInjected.type) return "external";
+    let place = cache.get(d.subject);
+    if (place === undefined) {
+      const path = pathOf(d.subject);
+      place = patterns.some((a) => !a.mine && a.patterns.some((p) => matchSubject(p, path))) ? "external" : "local";
+      cache.set(d.subject, place);
+    }
+    return place;
+  };
+}
+
+/** A subject's path inside its run (`tyrsim.<run>.gpu0.irq` → `gpu0.irq`). */
+function pathOf(subject: string): string {
+  const second = subject.indexOf(".", subject.indexOf(".") + 1);
+  return second < 0 ? subject : subject.slice(second + 1);
 }
 
 /**
@@ -75,6 +112,41 @@ export function inProcessServices(run: string, seed: number, scenario: Scenario)
           const wireReq = LevelRequestSchema.parse(JSON.parse(JSON.stringify(req)));
           return Promise.resolve(LevelReplySchema.parse(JSON.parse(JSON.stringify(handleLevel(host, wireReq)))));
         },
+      });
+    }
+  }
+  return services;
+}
+
+/**
+ * A fleet in whole-GPU services (`tyrsim up --gpu-processes K` without the processes): GPU g in
+ * service `gpu-<g mod K>`, every GPU a closed partition the coordinator runs ahead, each exchange a
+ * JSON round trip validated by the protocol schemas.
+ */
+export function inProcessGpuServices(run: string, seed: number, scenario: Scenario, processes = scenario.gpus): RemoteService[] {
+  const services: RemoteService[] = [];
+  for (let k = 0; k < processes; k++) {
+    const gpus = new Set(Array.from({ length: scenario.gpus }, (_, g) => g).filter((g) => g % processes === k));
+    const { partitions, placeFor } = buildServicePartitions(run, seed, scenario, GPU_KIND, gpus);
+    const hosts = new Map(partitions.map((p) => [p.partition, p.host]));
+    const handle = levelHandler(hosts);
+    const ahead = runAheadHandler(hosts, run, placeFor);
+    const wire = <T>(x: T): unknown => JSON.parse(JSON.stringify(x));
+    const exchangeBatch = (reqs: readonly LevelRequest[], aheads: readonly RunAheadRequest[] = []) => {
+      const req = LevelBatchRequestSchema.parse(wire({ batch: reqs, ahead: aheads }));
+      const reply = LevelBatchReplySchema.parse(wire({ replies: req.batch.map((r) => handle(r)), ahead: (req.ahead ?? []).map((r) => ahead(r)) }));
+      return Promise.resolve({ replies: reply.replies, ahead: reply.ahead ?? [] });
+    };
+    for (const p of partitions) {
+      services.push({
+        name: `gpu-${k}`,
+        partition: p.partition,
+        actors: p.owned,
+        patterns: p.host.subscribedPatterns(),
+        nextTimer: p.host.nextTimerKey() ?? null,
+        exchange: (req) => Promise.resolve(LevelReplySchema.parse(wire(handle(LevelRequestSchema.parse(wire(req)))))),
+        exchangeBatch,
+        runAhead: true,
       });
     }
   }

@@ -13,7 +13,7 @@ import { queueSteps, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService, type ResumePoint } from "./coordinator.ts";
 import { DEFAULT_GRACE_MS, ServiceWatch } from "./natsServiceWatch.ts";
 import { checkOwnership, placementOf } from "./partition.ts";
-import { ctlSubjects, HelloSchema, LevelBatchReplySchema, LevelReplySchema, ServiceHealthSchema, type Hello, type LevelReply, type LevelRequest } from "./protocol.ts";
+import { ctlSubjects, HelloSchema, LevelBatchReplySchema, LevelReplySchema, ServiceHealthSchema, type Hello, type LevelReply, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
 import { credentialsFor } from "./natsPermissions.ts";
 import { RunStatusBoard } from "./runStatus.ts";
@@ -51,10 +51,10 @@ export interface NatsCoordinatorOptions {
  * named in its Hello; without partitions, one — in the partition of its actors' GPU, or in none
  * (no lookahead for the run) when its actors belong to several.
  */
-export function remoteServicesOf(h: Hello, exchange: (req: LevelRequest) => Promise<LevelReply>, exchangeBatch?: (reqs: readonly LevelRequest[]) => Promise<LevelReply[]>): RemoteService[] {
+export function remoteServicesOf(h: Hello, exchange: (req: LevelRequest) => Promise<LevelReply>, exchangeBatch?: RemoteService["exchangeBatch"]): RemoteService[] {
   if (h.partitions !== undefined) {
     // A service that names its partitions takes a round's levels for all of them in one message.
-    const batch = exchangeBatch !== undefined ? { exchangeBatch } : {};
+    const batch = exchangeBatch !== undefined ? { exchangeBatch, ...(h.runAhead === true ? { runAhead: true } : {}) } : {};
     return h.partitions.map((p) => ({ name: h.service, partition: p.partition, actors: p.actors, patterns: p.patterns, nextTimer: p.nextTimer, exchange, ...batch }));
   }
   const gpus = new Set(h.actors.map((a) => placementOf(a)?.gpu));
@@ -140,11 +140,13 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     }
   };
   const exchangeWith = (service: string) => (req: LevelRequest) => requestTo(service, req.level.timeNs, req, (d) => LevelReplySchema.parse(d));
-  const batchWith = (service: string) => async (reqs: readonly LevelRequest[]) => {
-    const timeNs = Math.min(...reqs.map((r) => r.level.timeNs));
-    const { replies } = await requestTo(service, timeNs, { batch: reqs }, (d) => LevelBatchReplySchema.parse(d));
-    if (replies.length !== reqs.length) throw new Error(`service ${service} answered ${replies.length} of ${reqs.length} batched level requests`);
-    return replies;
+  const batchWith = (service: string) => async (reqs: readonly LevelRequest[], ahead: readonly RunAheadRequest[] = []) => {
+    const timeNs = Math.min(...reqs.map((r) => r.level.timeNs), ...ahead.map((r) => r.events[0]?.timeNs ?? coordinator.nowNs));
+    const body = { batch: reqs, ...(ahead.length > 0 ? { ahead } : {}) };
+    const reply = await requestTo(service, timeNs, body, (d) => LevelBatchReplySchema.parse(d));
+    const aheadReplies = reply.ahead ?? [];
+    if (reply.replies.length !== reqs.length || aheadReplies.length !== ahead.length) throw new Error(`service ${service} answered ${reply.replies.length} of ${reqs.length} batched level requests and ${aheadReplies.length} of ${ahead.length} runs ahead`);
+    return { replies: reply.replies, ahead: aheadReplies };
   };
   const services: RemoteService[] = hellos.flatMap((h) => remoteServicesOf(h, exchangeWith(h.service), batchWith(h.service)));
   const injectSubject = subjectOf(run, INJECT_PATH);

@@ -2,10 +2,10 @@ import { connectNatsTransport } from "../../shared/bus/natsTransport.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { buildServicePartitions } from "./inProcessServices.ts";
-import { SERVICE_KINDS, type ServiceKind } from "./partition.ts";
+import { GPU_KIND, SERVICE_KINDS, type ProcessKind } from "./partition.ts";
 import { ctlSubjects, LevelBatchRequestSchema, LevelRequestSchema, WelcomeSchema, type Hello, type Welcome } from "./protocol.ts";
 import { rebuildFromJetStream } from "./natsRebuild.ts";
-import { levelHandler } from "./serviceHostLink.ts";
+import { levelHandler, runAheadHandler } from "./serviceHostLink.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
 import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
 
@@ -14,7 +14,7 @@ export interface ServiceProcessConfig {
   readonly natsUrl: string;
   readonly scenarioPath: string;
   readonly seed: number;
-  readonly kind: ServiceKind;
+  readonly kind: ProcessKind;
   /** GPUs this service serves: a set, or `all` of the scenario's. */
   readonly gpus: ReadonlySet<number> | "all";
   /** Service name on the control subjects; default `<kind>-<gpus>`. */
@@ -24,13 +24,13 @@ export interface ServiceProcessConfig {
 const decoder = new TextDecoder();
 
 /** Read a service's configuration from TYRSIM_* environment variables; errors name the variable. */
-export function serviceConfigFromEnv(kind: ServiceKind, env: NodeJS.ProcessEnv = process.env): ServiceProcessConfig {
+export function serviceConfigFromEnv(kind: ProcessKind, env: NodeJS.ProcessEnv = process.env): ServiceProcessConfig {
   const need = (k: string): string => {
     const v = env[k];
     if (v === undefined || v === "") throw new Error(`${k} is not set (the ${kind} service needs it)`);
     return v;
   };
-  if (!SERVICE_KINDS.includes(kind)) throw new Error(`unknown service kind '${kind}'`);
+  if (kind !== GPU_KIND && !SERVICE_KINDS.includes(kind)) throw new Error(`unknown service kind '${kind}'`);
   const gpuList = env["TYRSIM_GPUS"] ?? "all";
   const gpus = gpuList === "all" ? "all" : new Set(gpuList.split(",").map((g) => Number(g.trim())));
   if (gpus !== "all" && [...gpus].some((g) => !Number.isInteger(g) || g < 0)) throw new Error(`TYRSIM_GPUS must be 'all' or list GPU numbers, got '${gpuList}'`);
@@ -55,12 +55,13 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
   const loaded = loadScenarioFile(cfg.scenarioPath, createCatalogue());
   const run = `${loaded.scenario.name}-${cfg.seed}`;
   const gpus = cfg.gpus === "all" ? new Set(Array.from({ length: loaded.scenario.gpus }, (_, i) => i)) : cfg.gpus;
-  const { partitions, owned, shadows } = buildServicePartitions(run, cfg.seed, loaded.scenario, cfg.kind, gpus);
+  const { partitions, owned, shadows, placeFor } = buildServicePartitions(run, cfg.seed, loaded.scenario, cfg.kind, gpus);
   const hosts = new Map(partitions.map((p) => [p.partition, p.host]));
   const subjects = ctlSubjects(run);
   const transport = await connectNatsTransport({ servers: cfg.natsUrl, name: `tyrsim-${cfg.name}` });
   logPermissionViolations(transport, cfg.name, log);
   const handle = levelHandler(hosts);
+  const ahead = runAheadHandler(hosts, run, placeFor);
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
   // Requests wait (in arrival order) until the actors are where the coordinator expects them: at
@@ -73,8 +74,8 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
         const body: unknown = JSON.parse(typeof m.data === "string" ? m.data : decoder.decode(m.data as Uint8Array));
         // A round's levels for several of this process's partitions come in one batch.
         if (typeof body === "object" && body !== null && "batch" in body) {
-          const { batch } = LevelBatchRequestSchema.parse(body);
-          m.respond(JSON.stringify({ replies: batch.map((req) => handle(req)) }));
+          const req = LevelBatchRequestSchema.parse(body);
+          m.respond(JSON.stringify({ replies: req.batch.map((r) => handle(r)), ...(req.ahead !== undefined ? { ahead: req.ahead.map((r) => ahead(r)) } : {}) }));
         } else {
           m.respond(JSON.stringify(handle(LevelRequestSchema.parse(body))));
         }
@@ -103,6 +104,8 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
     patterns: [...new Set(partitions.flatMap((p) => p.host.subscribedPatterns()))],
     nextTimer: partitions.map((p) => p.host.nextTimerKey()).reduce<OrderKey | undefined>((a, b) => (b !== undefined && (a === undefined || keyLess(b, a)) ? b : a), undefined) ?? null,
     partitions: partitions.map((p) => ({ partition: p.partition, actors: p.owned, patterns: [...p.host.subscribedPatterns()], nextTimer: p.host.nextTimerKey() ?? null })),
+    // Whole GPUs: each partition closed, so the coordinator may let it run ahead on its own.
+    ...(cfg.kind === GPU_KIND ? { runAhead: true } : {}),
   };
   let welcome: Welcome;
   for (;;) {

@@ -1,8 +1,8 @@
 import { runServiceProcess, serviceConfigFromEnv } from "./natsService.ts";
-import type { ServiceKind } from "./partition.ts";
+import type { ProcessKind } from "./partition.ts";
 
 /** What every `services/<kind>/main.ts` does: configure from the environment, serve, exit 0 — or 1 with the reason. */
-export async function runServiceFromEnv(kind: ServiceKind): Promise<void> {
+export async function runServiceFromEnv(kind: ProcessKind): Promise<void> {
   try {
     await runServiceProcess(serviceConfigFromEnv(kind));
     process.exit(0);

@@ -7,6 +7,14 @@ export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 const KIND_OF_SUFFIX: Record<string, ServiceKind> = { mem: "memory", regs: "regs", pwr: "power", mmu: "mmu", shader: "shader", fw: "firmware" };
 
+/**
+ * The whole-GPU service: every actor of its GPUs in one process, each GPU a closed partition the
+ * coordinator lets it run ahead on its own (`tyrsim up --gpu-processes K`). Not a compose service kind.
+ */
+export const GPU_KIND = "gpu";
+/** A kind of service process: one actor kind, or whole GPUs. */
+export type ProcessKind = ServiceKind | typeof GPU_KIND;
+
 /** Which kind of service hosts an actor, and for which GPU: `gpu3.mmu` → mmu of GPU 3, `drv1` → driver of GPU 1, `wl0.game` → workload of GPU 0. */
 export function placementOf(actor: string): { kind: ServiceKind; gpu: number } | undefined {
   // The LED tutorial's GPIO bank and driver (`led.gpio`, `led.drv`): one instance, with GPU 0's shard.
@@ -22,14 +30,14 @@ export function placementOf(actor: string): { kind: ServiceKind; gpu: number } |
   return kind === undefined ? undefined : { kind, gpu: Number(hw[1]) };
 }
 
-/** The actors a service of `kind` serving `gpus` owns, and the shadows it needs (the memory replica of each GPU it serves). */
-export function actorsOfService(world: readonly ActorSpec[], kind: ServiceKind, gpus: ReadonlySet<number>): { owned: ActorSpec[]; shadows: ActorSpec[] } {
+/** The actors a service of `kind` serving `gpus` owns, and the shadows it needs (the memory replica of each GPU it serves; none for whole GPUs). */
+export function actorsOfService(world: readonly ActorSpec[], kind: ProcessKind, gpus: ReadonlySet<number>): { owned: ActorSpec[]; shadows: ActorSpec[] } {
   const owned: ActorSpec[] = [];
   const shadows: ActorSpec[] = [];
   for (const a of world) {
     const p = placementOf(a.name);
     if (p === undefined || !gpus.has(p.gpu)) continue;
-    if (p.kind === kind) owned.push(a);
+    if (kind === GPU_KIND || p.kind === kind) owned.push(a);
     else if (p.kind === "memory") shadows.push(a);
   }
   return { owned, shadows };

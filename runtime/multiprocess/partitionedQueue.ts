@@ -107,6 +107,24 @@ export class PartitionedQueue {
     return out;
   }
 
+  /** Remove and return, in canonical order, every event queued in `partition` below `before` (if any) and not after `untilNs`. */
+  popBelow(partition: number, before: Level | null, untilNs: number): Draft[] {
+    const out: Draft[] = [];
+    const heap = this.heaps.get(partition);
+    if (heap !== undefined) {
+      for (let d = heap.peek(); d !== undefined && d.timeNs <= untilNs && (before === null || levelLess(d, before)); d = heap.peek()) out.push(heap.pop() as Draft);
+    }
+    this.count -= out.length;
+    return out;
+  }
+
+  /** The earliest level of a hooked event (a lazily repeated input) queued in `partition`. */
+  firstHookedLevel(partition: number): Level | undefined {
+    let first: Level | undefined;
+    for (const h of this.hookedLevels.values()) if (h.partition === partition && (first === undefined || levelLess(h.level, first))) first = h.level;
+    return first;
+  }
+
   /** Note that `partition` has been run through `level` (its timers fired there, say). */
   markReached(partition: number, level: Level): void {
     const r = this.reached.get(partition);

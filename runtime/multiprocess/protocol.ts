@@ -63,6 +63,11 @@ export const HelloSchema = z.object({
   patterns: z.array(z.string()),
   nextTimer: OrderKeySchema.nullable(),
   partitions: z.array(ServicePartitionSchema).optional(),
+  /**
+   * The service hosts every actor of its partitions (a whole GPU per partition) and can run a
+   * partition ahead on its own, up to a bound (`RunAheadRequest`).
+   */
+  runAhead: z.boolean().optional(),
 });
 /** A Hello message. */
 export type Hello = z.infer<typeof HelloSchema>;
@@ -118,16 +123,45 @@ export const LevelReplySchema = z.object({
 export type LevelReply = z.infer<typeof LevelReplySchema>;
 
 /**
- * Several level requests to one service process in one message: its partitions' levels of one
- * round (lookahead). Answered by a `LevelBatchReply` with the replies in the same order. Sent only
- * to services that named partitions in their Hello.
+ * Run a closed partition (every actor listening to its subjects is in this service) on its own,
+ * level by level, from the given events, until its next level reaches `before` or passes
+ * `untilNs`, or one of its actors publishes an event for outside the partition.
  */
-export const LevelBatchRequestSchema = z.object({ batch: z.array(LevelRequestSchema).min(1) });
+export const RunAheadRequestSchema = z.object({
+  round: z.number().int().nonnegative(),
+  partition: z.number().int().nonnegative(),
+  events: z.array(DraftSchema),
+  before: LevelSchema.nullable(),
+  untilNs: z.number(),
+  /** First provisional `seq` for the events the run delivers. */
+  seqBase: z.number().int().nonnegative(),
+  /** Stop at a level boundary once the events delivered are about this many bytes of JSON (the reply is one message). */
+  maxBytes: z.number().int().positive().optional(),
+});
+/** A RunAheadRequest message. */
+export type RunAheadRequest = z.infer<typeof RunAheadRequestSchema>;
+
+/** What a partition run ahead delivered (in order), the drafts left for the coordinator, how far it got and its next timer. */
+export const RunAheadReplySchema = z.object({
+  delivered: z.array(EnvelopeSchema),
+  left: z.array(DraftSchema),
+  reached: LevelSchema.nullable(),
+  nextTimer: OrderKeySchema.nullable(),
+});
+/** A RunAheadReply message. */
+export type RunAheadReply = z.infer<typeof RunAheadReplySchema>;
+
+/**
+ * Several requests to one service process in one message: its partitions' levels of one round
+ * (lookahead), and partitions to run ahead. Answered by a `LevelBatchReply` with the replies in the
+ * same orders. Sent only to services that named partitions in their Hello.
+ */
+export const LevelBatchRequestSchema = z.object({ batch: z.array(LevelRequestSchema), ahead: z.array(RunAheadRequestSchema).optional() });
 /** A LevelBatchRequest message. */
 export type LevelBatchRequest = z.infer<typeof LevelBatchRequestSchema>;
 
-/** The replies to a `LevelBatchRequest`, in its order. */
-export const LevelBatchReplySchema = z.object({ replies: z.array(LevelReplySchema) });
+/** The replies to a `LevelBatchRequest`, in its orders. */
+export const LevelBatchReplySchema = z.object({ replies: z.array(LevelReplySchema), ahead: z.array(RunAheadReplySchema).optional() });
 
 /** A service's health: ready after Hello, draining on SIGTERM. */
 export const ServiceHealthSchema = z.object({ service: z.string(), state: z.enum(["ready", "draining"]) });

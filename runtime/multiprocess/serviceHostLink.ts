@@ -1,5 +1,7 @@
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
-import type { LevelReply, LevelRequest } from "./protocol.ts";
+import type { Draft } from "../../shared/runtime/draft.ts";
+import type { LevelReply, LevelRequest, RunAheadReply, RunAheadRequest } from "./protocol.ts";
+import { runAhead, type DraftPlace } from "./runAhead.ts";
 
 /**
  * The service side of one level exchange, independent of the transport: hand the level to the
@@ -36,6 +38,26 @@ export function levelHandler(hosts: ReadonlyMap<number, ActorHost>): (req: Level
     if (cached !== undefined && cached.round === req.round) return cached.reply;
     const reply = handleLevel(host, req);
     last.set(partition, { round: req.round, reply });
+    return reply;
+  };
+}
+
+/**
+ * The service side of `RunAheadRequest`s over a whole-GPU service's partitions: each runs its
+ * partition on its own (`runAhead`), idempotent per round and partition like `levelHandler`.
+ */
+export function runAheadHandler(hosts: ReadonlyMap<number, ActorHost>, run: string, placeFor: (partition: number) => (d: Draft) => DraftPlace): (req: RunAheadRequest) => RunAheadReply {
+  const last = new Map<number, { round: number; reply: RunAheadReply }>();
+  const places = new Map<number, (d: Draft) => DraftPlace>();
+  return (req) => {
+    const host = hosts.get(req.partition);
+    if (host === undefined) throw new UnknownPartitionError(req.partition, [...hosts.keys()]);
+    const cached = last.get(req.partition);
+    if (cached !== undefined && cached.round === req.round) return cached.reply;
+    let place = places.get(req.partition);
+    if (place === undefined) places.set(req.partition, (place = placeFor(req.partition)));
+    const reply = runAhead(host, run, req.events as Draft[], req.before, req.untilNs, req.seqBase, place, req.maxBytes);
+    last.set(req.partition, { round: req.round, reply });
     return reply;
   };
 }
