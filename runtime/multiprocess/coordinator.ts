@@ -80,7 +80,7 @@ interface Delivered {
   readonly envelope: Envelope;
 }
 
-/** About how many bytes of events a partition run ahead may return in one reply (NATS messages are limited to 1 MiB by default). */
+/** About how many bytes of events the runs ahead of one process may return in one reply (NATS messages are limited to 1 MiB by default). */
 const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 
 /** A subject's listeners are in no partition. */
@@ -360,10 +360,17 @@ export class Coordinator {
   /** The run-ahead requests of a round: each closed partition's queued events below its bound. */
   private aheadRequestsOf(ahead: ReadonlyMap<number, Level | null>, untilNs: number): { service: RemoteService; req: RunAheadRequest }[] {
     const out: { service: RemoteService; req: RunAheadRequest }[] = [];
+    // One reply per process carries all its partitions' runs: they share the byte budget.
+    const perProcess = new Map<string, number>();
+    for (const p of ahead.keys()) {
+      const name = ((this.byPartition.get(p) as RemoteService[])[0] as RemoteService).name;
+      perProcess.set(name, (perProcess.get(name) ?? 0) + 1);
+    }
     for (const [p, before] of ahead) {
       const service = (this.byPartition.get(p) as RemoteService[])[0] as RemoteService;
       const events = this.queue.popBelow(p, before, untilNs);
-      out.push({ service, req: { round: this.rounds + 1, partition: p, events, before, untilNs, seqBase: this.dseq, maxBytes: RUN_AHEAD_REPLY_BYTES } });
+      const maxBytes = Math.floor(RUN_AHEAD_REPLY_BYTES / (perProcess.get(service.name) ?? 1));
+      out.push({ service, req: { round: this.rounds + 1, partition: p, events, before, untilNs, seqBase: this.dseq, maxBytes } });
     }
     return out;
   }

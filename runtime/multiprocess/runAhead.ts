@@ -62,7 +62,7 @@ export function runAhead(
     }
     for (const e of batch) {
       delivered.push(e);
-      if (Number.isFinite(maxBytes)) bytes += JSON.stringify(e.payload).length + 200;
+      if (Number.isFinite(maxBytes)) bytes += JSON.stringify(e.payload).length + 320;
     }
     let external = false;
     for (const d of host.runLevel(level, batch)) {
