@@ -8,7 +8,7 @@ import { actorsOfService, GPU_KIND, placementOf, SERVICE_KINDS, type ProcessKind
 import { LevelBatchReplySchema, LevelBatchRequestSchema, LevelReplySchema, LevelRequestSchema, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
 import { handleLevel, levelHandler, runAheadHandler } from "./serviceHostLink.ts";
 import type { ActorSpec } from "../../shared/actor/actor.ts";
-import { matchSubject } from "../../shared/events/subjects.ts";
+import { matchSubject, pathOf } from "../../shared/events/subjects.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import type { DraftPlace } from "./runAhead.ts";
@@ -77,7 +77,7 @@ export function placeInPartition(world: readonly ActorSpec[], partition: number)
     if (d.type === FaultInjected.type) return "external";
     let place = cache.get(d.subject);
     if (place === undefined) {
-      const path = pathOf(d.subject);
+      const path = pathOf(d.subject) ?? d.subject;
       place = patterns.some((a) => !a.mine && a.patterns.some((p) => matchSubject(p, path))) ? "external" : "local";
       cache.set(d.subject, place);
     }
@@ -85,11 +85,6 @@ export function placeInPartition(world: readonly ActorSpec[], partition: number)
   };
 }
 
-/** A subject's path inside its run (`tyrsim.<run>.gpu0.irq` → `gpu0.irq`). */
-function pathOf(subject: string): string {
-  const second = subject.indexOf(".", subject.indexOf(".") + 1);
-  return second < 0 ? subject : subject.slice(second + 1);
-}
 
 /**
  * Every service of a deployment, each with its own world and actor host, talking to the

@@ -45,6 +45,8 @@ export function isValidPattern(pattern: string): boolean {
  */
 export function matchSubject(pattern: string, subject: string): boolean {
   if (pattern === subject) return true;
+  // Most patterns are plain subjects: without a wildcard only equality matches (no splitting).
+  if (!pattern.includes("*") && !pattern.includes(">")) return false;
   const p = pattern.split(".");
   const s = subject.split(".");
   for (let i = 0; i < p.length; i++) {
