@@ -75,6 +75,27 @@ describe("JetStream log", () => {
     expect(await readAll(source)).toEqual(events.map(eventLine));
   });
 
+  it("stores events in batches of consecutive lines, flushes a stalled tail on its own, and reads single and batched records back in order", async () => {
+    // given 2,000 events appended at once, then 3 more after a pause, the sink left open
+    const run = newRun();
+    const events = eventsOf(run, 2_003);
+    const sink = await openJetStreamLogSink(server.url, run);
+    sink.writeHeader(headerOf(run));
+    for (const e of events.slice(0, 2_000)) sink.append(e);
+    await new Promise((r) => setTimeout(r, 50));
+    for (const e of events.slice(2_000)) sink.append(e);
+    await new Promise((r) => setTimeout(r, 200));
+    // then the stream holds far fewer messages than events, and the tail is there before close
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(LOG_STREAM, { subjects_filter: logSubjectOf(run, "publish") });
+    const messages = info.state.subjects?.[logSubjectOf(run, "publish")] ?? 0;
+    expect(messages).toBeGreaterThan(1);
+    expect(messages).toBeLessThan(100);
+    expect(await readAll(await openJetStreamLogSource(server.url, run))).toEqual(events.map(eventLine));
+    await sink.close();
+    expect(sink.stats()).toEqual({ stored: 2_004, duplicates: 0, failed: 0, retries: 0 });
+  });
+
   it("stores a run published twice only once (dedupe by msgID)", async () => {
     const run = newRun();
     const events = eventsOf(run, 50);

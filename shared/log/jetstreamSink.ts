@@ -6,6 +6,12 @@ import { ensureLogStream, KIND_HEADER, LOG_STREAM, logSubjectOf, LogRecordKind, 
 
 /** Publishes awaiting their ack at once; enough to keep the pipe full, few enough to bound memory. */
 const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Event lines gathered into one message (an `events` record) before it is published... */
+const BATCH_BYTES = 64 * 1024;
+/** ...or at most this many lines... */
+const BATCH_LINES = 512;
+/** ...or after this long (wall clock), so the tail of a run that stalls still reaches the stream (a rebuilding service waits for it). */
+const BATCH_WAIT_MS = 5;
 /** How long a failed publish is retried (same msgID) before it counts as failed: a NATS restart takes seconds. */
 const DEFAULT_RETRY_FOR_MS = 60_000;
 /** Pause before the first retry of a publish; doubled up to 2 s. */
@@ -28,7 +34,7 @@ export class JetStreamLogUsageError extends Error {
   }
 }
 
-/** Counts of a sink's acknowledged publishes; `duplicates` were already stored (same msgID); `retries` made after failures. */
+/** Counts of a sink's log records (header and events) acknowledged as stored, as `duplicates` already stored (same msgID), or failed; `retries` are publishes made again after failures. */
 export interface JetStreamSinkStats {
   readonly stored: number;
   readonly duplicates: number;
@@ -40,6 +46,8 @@ interface Pending {
   readonly msgId: string;
   readonly kind: LogRecordKind;
   readonly data: string;
+  /** Log records in it (the header, one event, or a batch's events). */
+  readonly records: number;
   /** Wall-clock ms of the first failure (the I/O shell's clock, never the simulation's). */
   failingSince?: number;
   pauseMs?: number;
@@ -66,6 +74,11 @@ export class JetStreamLogSink implements LogSink {
   private firstError: { msgId: string; cause: unknown } | undefined;
   private counts = { stored: 0, duplicates: 0, failed: 0, retries: 0 };
   private idle: (() => void) | undefined;
+  /** Event lines not published yet, and the `seq` of the first. */
+  private batch: string[] = [];
+  private batchFirst = 0;
+  private batchBytes = 0;
+  private batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Prefer `openJetStreamLogSink`, which also creates and verifies the stream. */
   constructor(
@@ -83,7 +96,7 @@ export class JetStreamLogSink implements LogSink {
   writeHeader(header: LogHeader): void {
     if (this.headerWritten) throw new JetStreamLogUsageError(this.run, "writeHeader called twice");
     this.headerWritten = true;
-    this.enqueue({ msgId: this.msgId("header"), kind: LogRecordKind.Header, data: JSON.stringify(header) });
+    this.enqueue({ msgId: this.msgId("header"), kind: LogRecordKind.Header, data: JSON.stringify(header), records: 1 });
   }
 
   append(event: Envelope): void {
@@ -92,7 +105,31 @@ export class JetStreamLogSink implements LogSink {
 
   appendLine(event: Envelope, line: string): void {
     if (!this.headerWritten) throw new JetStreamLogUsageError(this.run, "append called before writeHeader");
-    this.enqueue({ msgId: this.msgId(String(event.seq)), kind: LogRecordKind.Event, data: line });
+    if (this.closed) throw new JetStreamLogUsageError(this.run, "used after close");
+    // Lines are batched: one acknowledged publish per batch, not per event. Events come in seq order.
+    if (this.batch.length > 0 && event.seq !== this.batchFirst + this.batch.length) this.flushBatch();
+    if (this.batch.length === 0) {
+      this.batchFirst = event.seq;
+      this.batchTimer = setTimeout(() => this.flushBatch(), BATCH_WAIT_MS);
+    }
+    this.batch.push(line);
+    this.batchBytes += line.length + 1;
+    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_LINES) this.flushBatch();
+  }
+
+  /**
+   * Publish the gathered lines as one `events` record, msgID `<run>:<first seq>+<count>` — the same
+   * record on every retry, so a retry is stored once.
+   */
+  private flushBatch(): void {
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.batch.length === 0) return;
+    const lines = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (lines.length === 1) this.enqueue({ msgId: this.msgId(String(this.batchFirst)), kind: LogRecordKind.Event, data: lines[0] as string, records: 1 });
+    else this.enqueue({ msgId: this.msgId(`${this.batchFirst}+${lines.length}`), kind: LogRecordKind.Events, data: lines.join("\n"), records: lines.length });
   }
 
   private msgId(record: string): string {
@@ -105,6 +142,7 @@ export class JetStreamLogSink implements LogSink {
   }
 
   async close(): Promise<void> {
+    this.flushBatch();
     this.closed = true;
     try {
       if (this.inFlight > 0 || this.head < this.queue.length) await new Promise<void>((resolve) => (this.idle = resolve));
@@ -142,8 +180,8 @@ export class JetStreamLogSink implements LogSink {
     h.set(KIND_HEADER, p.kind);
     this.js.publish(this.subject, p.data, { msgID: p.msgId, headers: h }).then(
       (ack) => {
-        if (ack.duplicate) this.counts.duplicates++;
-        else this.counts.stored++;
+        if (ack.duplicate) this.counts.duplicates += p.records;
+        else this.counts.stored += p.records;
         this.settled();
       },
       (cause: unknown) => {
@@ -155,7 +193,7 @@ export class JetStreamLogSink implements LogSink {
           setTimeout(() => this.publish(p), pause);
           return;
         }
-        this.counts.failed++;
+        this.counts.failed += p.records;
         this.firstError ??= { msgId: p.msgId, cause };
         this.settled();
       },

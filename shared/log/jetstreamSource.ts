@@ -27,16 +27,28 @@ export class JetStreamLogCorruptError extends Error {
 function parseRecord<S extends z.ZodType>(run: string, m: JsMsg, kind: LogRecordKind, schema: S): z.infer<S> {
   const actual = m.headers?.get(KIND_HEADER) ?? "";
   if (actual !== kind) throw new JetStreamLogCorruptError(run, m.seq, KIND_HEADER, `expected '${kind}', found '${actual}'`);
+  return parseText(run, m.seq, m.string(), schema);
+}
+
+/** The events of one record: an `event` (one line) or an `events` batch (lines joined by newlines). */
+function eventsOf(run: string, m: JsMsg): Envelope[] {
+  const kind = m.headers?.get(KIND_HEADER) ?? "";
+  if (kind === LogRecordKind.Event) return [parseText(run, m.seq, m.string(), EnvelopeSchema)];
+  if (kind === LogRecordKind.Events) return m.string().split("\n").map((line) => parseText(run, m.seq, line, EnvelopeSchema));
+  throw new JetStreamLogCorruptError(run, m.seq, KIND_HEADER, `expected '${LogRecordKind.Event}' or '${LogRecordKind.Events}', found '${kind}'`);
+}
+
+function parseText<S extends z.ZodType>(run: string, streamSeq: number, text: string, schema: S): z.infer<S> {
   let value: unknown;
   try {
-    value = JSON.parse(m.string());
+    value = JSON.parse(text);
   } catch (e) {
-    throw new JetStreamLogCorruptError(run, m.seq, "(json)", `not valid JSON: ${(e as Error).message}`);
+    throw new JetStreamLogCorruptError(run, streamSeq, "(json)", `not valid JSON: ${(e as Error).message}`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new JetStreamLogCorruptError(run, m.seq, issue?.path.map(String).join(".") || "(record)", issue?.message ?? "invalid");
+    throw new JetStreamLogCorruptError(run, streamSeq, issue?.path.map(String).join(".") || "(record)", issue?.message ?? "invalid");
   }
   return parsed.data;
 }
@@ -70,7 +82,8 @@ export class JetStreamLogSource implements LogSource {
   ) {}
 
   /**
-   * The run's events in log order. A publish retried across a server restart can be stored after
+   * The run's events in log order (a record holds one event or a batch of consecutive ones). A
+   * publish retried across a server restart can be stored after
    * later ones, and a retry the server had already stored comes back as a duplicate; events are
    * therefore put back in their log order (`seq`) and duplicates skipped. A gap left at the end is
    * reported as corruption.
@@ -85,16 +98,17 @@ export class JetStreamLogSource implements LogSource {
         const next = await this.iterator.next();
         if (next.done === true) throw new JetStreamLogCorruptError(this.run, seq, "(stream)", `ended before seq ${this.lastSeq}`);
         seq = next.value.seq;
-        const e = parseRecord(this.run, next.value, LogRecordKind.Event, EnvelopeSchema);
-        if (e.seq === expected) {
-          yield e;
-          expected++;
-          for (let held = ahead.get(expected); held !== undefined; held = ahead.get(expected)) {
-            ahead.delete(expected);
-            yield held;
+        for (const e of eventsOf(this.run, next.value)) {
+          if (e.seq === expected) {
+            yield e;
             expected++;
-          }
-        } else if (e.seq > expected) ahead.set(e.seq, e);
+            for (let held = ahead.get(expected); held !== undefined; held = ahead.get(expected)) {
+              ahead.delete(expected);
+              yield held;
+              expected++;
+            }
+          } else if (e.seq > expected) ahead.set(e.seq, e);
+        }
       }
       if (ahead.size > 0) throw new JetStreamLogCorruptError(this.run, this.lastSeq, "seq", `event ${expected} is missing (${ahead.size} later event(s) stored)`);
     } finally {

@@ -21,8 +21,8 @@ export const LOG_SUBJECT_ROOT = "tyrsimlog";
 export const KIND_HEADER = "Tyrsim-Kind";
 
 /** What a log message holds: the run header (first message of a run) or one event. */
-export const LogRecordKind = { Header: "header", Event: "event" } as const;
-/** `header` or `event`. */
+export const LogRecordKind = { Header: "header", Event: "event", Events: "events" } as const;
+/** `header`, `event` (one event line) or `events` (several event lines, consecutive in `seq`, joined by newlines). */
 export type LogRecordKind = (typeof LogRecordKind)[keyof typeof LogRecordKind];
 
 /** The stream tyrsim asks for: file storage, every log subject, limits retention (logs are kept). */
