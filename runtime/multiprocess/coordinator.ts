@@ -123,6 +123,8 @@ export class Coordinator {
   /** Events delivered to services so far (their provisional sequence numbers). */
   private dseq = 0;
   private now = 0;
+  /** The earliest level's time of the round under way (the embedded runtime's "now"): no input is queued before it. */
+  private floorNs = 0;
   private started = false;
   /** The last level of each partition whose round is complete (GLOBAL: of a whole-run round). */
   private readonly completed = new Map<number, Level>();
@@ -183,9 +185,13 @@ export class Coordinator {
     return this.seq;
   }
 
-  /** Queue an input from a non-actor source (scenario steps, the runtime). */
+  /**
+   * Queue an input from a non-actor source (scenario steps, the runtime) at `atNs`, not before the
+   * run's earliest level — not before `nowNs`, which a partition run ahead may have passed: a
+   * repeated step of a GPU that is behind keeps its own time.
+   */
   inputRaw(source: string, type: string, path: string, payload: unknown, atNs: number): string {
-    return this.queue.input(source, type, path, payload, Math.max(atNs, this.now));
+    return this.queue.input(source, type, path, payload, Math.max(atNs, this.floorNs));
   }
 
   /**
@@ -235,6 +241,7 @@ export class Coordinator {
     const idle = this.queue.size === 0 && this.opts.services.every((s) => s.nextTimer === null);
     const endTimeNs = Math.max(untilNs, this.now);
     this.now = endTimeNs;
+    this.floorNs = endTimeNs;
     this.queue.input(INPUT_SOURCES.runtime, RunEnded.type, "sys.run.ended", { reason: idle ? "idle" : "duration", events: this.seq + 1 }, endTimeNs);
     while (await this.step(endTimeNs));
     this.flush(undefined);
@@ -289,6 +296,7 @@ export class Coordinator {
   private chooseRound(untilNs: number): { levels: Map<number, Level>; ahead: Map<number, Level | null> } | undefined {
     const earliest = this.watermark();
     if (earliest === undefined || earliest.timeNs > untilNs) return undefined;
+    if (earliest.timeNs > this.floorNs) this.floorNs = earliest.timeNs;
     const barrier = this.queue.peekLevel(GLOBAL);
     const sync = !this.lookahead || this.faults.active || this.queue.hasUnplacedHooks() || (barrier !== undefined && sameLevel(barrier, earliest));
     const ahead = new Map<number, Level | null>();
