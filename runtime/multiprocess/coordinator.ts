@@ -1,42 +1,19 @@
-import { makeEnvelope, parseEventId, type Envelope } from "../../shared/events/envelope.ts";
+import { makeEnvelope, type Envelope } from "../../shared/events/envelope.ts";
 import { matchSubject } from "../../shared/events/subjects.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import { levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
-import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
-import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
+import { keyLess } from "../../shared/time/scheduler.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
-import type { LevelReply, LevelRequest, RunAheadReply, RunAheadRequest } from "./protocol.ts";
+import { PendingLog, type Delivered } from "./pendingLog.ts";
+import { exchangeRound, type RemoteService } from "./roundExchanges.ts";
+import type { RunAheadReply, RunAheadRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 
-/** A service as the coordinator sees it: what its actors listen to, its next timer, and how to ask it to handle a level. */
-export interface RemoteService {
-  readonly name: string;
-  readonly patterns: readonly string[];
-  /**
-   * The partition of the run its actors belong to — one GPU's actors, which never see another
-   * GPU's events — or undefined when they span partitions (the coordinator then has no lookahead).
-   * A process hosting several GPUs is one remote service per GPU, each with its own timers.
-   */
-  readonly partition?: number;
-  /** The actors it hosts (an event nobody listens to belongs to its source's partition). */
-  readonly actors?: readonly string[];
-  nextTimer: OrderKey | null;
-  exchange(req: LevelRequest): Promise<LevelReply>;
-  /**
-   * Several requests to the same process in one exchange (its partitions' levels of one round),
-   * answered in order. The remote services of one process share it; without it, one exchange each.
-   */
-  exchangeBatch?(reqs: readonly LevelRequest[], ahead?: readonly RunAheadRequest[]): Promise<{ readonly replies: LevelReply[]; readonly ahead: RunAheadReply[] }>;
-  /**
-   * The service hosts every actor of its partition (a whole GPU) and runs it ahead on its own when
-   * asked (`RunAheadRequest`, through `exchangeBatch`).
-   */
-  readonly runAhead?: boolean;
-}
+export type { RemoteService } from "./roundExchanges.ts";
 
 /** Options of a coordinator. */
 export interface CoordinatorOptions {
@@ -74,11 +51,6 @@ export interface ResumePoint {
 const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
 const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.depth === b.depth;
 
-/** An event handed to the services, waiting for its place in the log. */
-interface Delivered {
-  readonly draft: Draft;
-  readonly envelope: Envelope;
-}
 
 /** About how many bytes of events the runs ahead of one process may return in one reply (NATS messages are limited to 1 MiB by default). */
 const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
@@ -115,7 +87,7 @@ export class Coordinator {
   private readonly lookahead: boolean;
   /** Partitions whose every actor is in one service that can run them ahead (whole GPUs). */
   private readonly closed = new Set<number>();
-  private readonly pending = new BinaryHeap<Delivered>((a, b) => keyLess(a.draft, b.draft));
+  private readonly pending = new PendingLog();
   /** Events delivered in the round under way (not pending yet: a re-joining service gets them in the resent request). */
   private round: Delivered[] = [];
   /** Events logged so far. */
@@ -165,11 +137,7 @@ export class Coordinator {
    * the service gets them in a (resent) request.
    */
   resumePoint(): ResumePoint {
-    // Rare (a service re-joining): empty the heap in order and put everything back.
-    const sorted: Delivered[] = [];
-    for (let p = this.pending.pop(); p !== undefined; p = this.pending.pop()) sorted.push(p);
-    for (const p of sorted) this.pending.push(p);
-    const pending = sorted.map((p, i) => makeEnvelope({ ...p.envelope, seq: this.seq + i }));
+    const pending = this.pending.snapshot(this.seq);
     const throughByPartition: Record<string, Level | null> = {};
     let through: Level | null = this.completed.get(GLOBAL) ?? null;
     for (const p of this.partitions) {
@@ -345,7 +313,7 @@ export class Coordinator {
     this.round = drafts.map((d) => ({ draft: d, envelope: makeEnvelope({ ...d, run: this.opts.run, seq: this.dseq++ }) }));
     const aheads = this.aheadRequestsOf(chosen.ahead, untilNs);
     this.rounds++;
-    const replies = (await Promise.all(this.exchangesOf(this.requestsOf(round, whole), aheads))).flat();
+    const replies = (await Promise.all(exchangeRound(this.rounds, this.requestsOf(round, whole), aheads))).flat();
     for (const r of replies) {
       if (r.kind === "level") for (const d of r.drafts) this.queue.push(d);
       else this.tookAhead(r.partition, r.reply);
@@ -385,10 +353,7 @@ export class Coordinator {
 
   /** A partition run ahead: what it delivered waits for the log, what is left is queued, its reach is noted. */
   private tookAhead(partition: number, reply: RunAheadReply): void {
-    for (const e of reply.delivered) {
-      const { source, n } = parseEventId(e.id);
-      this.pending.push({ draft: { id: e.id, timeNs: e.timeNs, depth: e.depth, source, n, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload }, envelope: e });
-    }
+    for (const e of reply.delivered) this.pending.pushEnvelope(e);
     // Provisional numbers stay increasing for every actor: past every number this run ahead used.
     this.dseq += reply.delivered.length;
     if (reply.reached !== null) {
@@ -398,61 +363,6 @@ export class Coordinator {
     }
     for (const d of reply.left) this.queue.push(d as Draft);
     for (const s of this.byPartition.get(partition) ?? []) s.nextTimer = reply.nextTimer;
-  }
-
-  /**
-   * The round's exchanges: one per process that batches (its partitions' requests and runs ahead
-   * together), one per request otherwise. Next timers are noted as replies come.
-   */
-  private exchangesOf(
-    requests: readonly { service: RemoteService; level: Level; events: Envelope[] }[],
-    aheads: readonly { service: RemoteService; req: RunAheadRequest }[],
-  ): Promise<readonly ({ kind: "level"; drafts: Draft[] } | { kind: "ahead"; partition: number; reply: RunAheadReply })[]>[] {
-    const toRequest = (service: RemoteService, level: Level, events: Envelope[]): LevelRequest => ({
-      round: this.rounds,
-      level,
-      events,
-      stopBefore: null,
-      ...(service.partition !== undefined ? { partition: service.partition } : {}),
-    });
-    const batches = new Map<string, { service: RemoteService; levels: { service: RemoteService; req: LevelRequest }[]; ahead: RunAheadRequest[] }>();
-    const out: Promise<readonly ({ kind: "level"; drafts: Draft[] } | { kind: "ahead"; partition: number; reply: RunAheadReply })[]>[] = [];
-    const batchOf = (service: RemoteService) => {
-      let b = batches.get(service.name);
-      if (b === undefined) batches.set(service.name, (b = { service, levels: [], ahead: [] }));
-      return b;
-    };
-    for (const { service, level, events } of requests) {
-      if (service.exchangeBatch === undefined) {
-        out.push(
-          service.exchange(toRequest(service, level, events)).then((reply) => {
-            service.nextTimer = reply.nextTimer;
-            return [{ kind: "level" as const, drafts: reply.drafts as Draft[] }];
-          }),
-        );
-        continue;
-      }
-      batchOf(service).levels.push({ service, req: toRequest(service, level, events) });
-    }
-    for (const a of aheads) batchOf(a.service).ahead.push(a.req);
-    for (const b of batches.values()) {
-      const exchange = b.service.exchangeBatch as NonNullable<RemoteService["exchangeBatch"]>;
-      out.push(
-        exchange(
-          b.levels.map((x) => x.req),
-          b.ahead,
-        ).then(({ replies, ahead }) => {
-          const drafts: Draft[] = [];
-          b.levels.forEach((x, i) => {
-            const reply = replies[i] as LevelReply;
-            x.service.nextTimer = reply.nextTimer;
-            for (const d of reply.drafts) drafts.push(d as Draft);
-          });
-          return [{ kind: "level" as const, drafts }, ...b.ahead.map((req, i) => ({ kind: "ahead" as const, partition: req.partition, reply: ahead[i] as RunAheadReply }))];
-        }),
-      );
-    }
-    return out;
   }
 
   /** One request per service with events or a timer in the round, at its partition's level. */
@@ -475,14 +385,12 @@ export class Coordinator {
 
   /** Log, in canonical order, every delivered event below `watermark` (all of them without one). */
   private flush(watermark: Level | undefined): void {
-    const logged: Envelope[] = [];
-    for (let p = this.pending.peek(); p !== undefined && (watermark === undefined || levelLess(p.draft, watermark)); p = this.pending.peek()) {
-      this.pending.pop();
-      const e = makeEnvelope({ ...p.envelope, seq: this.seq++ });
+    const logged = this.pending.take(watermark, this.seq);
+    this.seq += logged.length;
+    for (const e of logged) {
       this.opts.sink.append(e);
       this.opts.onDelivered?.(e);
       for (const w of this.watchers) w(e);
-      logged.push(e);
     }
     this.queue.delivered(logged);
   }

@@ -3,6 +3,7 @@ import type { Draft } from "../../shared/runtime/draft.ts";
 import { atLevel, type Level } from "../../shared/runtime/level.ts";
 import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
+import { runDeliveredHooks } from "../../shared/runtime/eventQueue.ts";
 
 /** The partition of events that several partitions (or none in particular) must see: a barrier. */
 export const GLOBAL = -1;
@@ -138,21 +139,16 @@ export class PartitionedQueue {
 
   /** Call `fn` once the event `id` has been delivered (lazy queueing of repeated inputs). */
   onDelivered(id: string, fn: () => void): void {
-    this.hooks.set(id, fn);
+    this.hooks.set(id, () => {
+      this.hookedLevels.delete(id);
+      fn();
+    });
     if (this.lastInput?.id === id) this.hookedLevels.set(id, { partition: this.lastInput.partition, level: this.lastInput.level });
   }
 
   /** Run the hooks of events just logged, in log order. */
   delivered(events: readonly { readonly id: string }[]): void {
-    if (this.hooks.size === 0) return;
-    for (const { id } of events) {
-      const hook = this.hooks.get(id);
-      if (hook !== undefined) {
-        this.hooks.delete(id);
-        this.hookedLevels.delete(id);
-        hook();
-      }
-    }
+    runDeliveredHooks(this.hooks, events);
   }
 
   private heap(p: number): BinaryHeap<Draft> {

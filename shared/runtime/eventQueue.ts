@@ -85,13 +85,18 @@ export class EventQueue {
 
   /** Run the hooks of delivered events, in delivery order. */
   delivered(events: readonly { readonly id: string }[]): void {
-    if (this.hooks.size === 0) return;
-    for (const { id } of events) {
-      const hook = this.hooks.get(id);
-      if (hook !== undefined) {
-        this.hooks.delete(id);
-        hook();
-      }
+    runDeliveredHooks(this.hooks, events);
+  }
+}
+
+/** Run (once, and forget) the hooks of the given events, in their order: `onDelivered` of a queue. */
+export function runDeliveredHooks(hooks: Map<string, () => void>, events: readonly { readonly id: string }[]): void {
+  if (hooks.size === 0) return;
+  for (const { id } of events) {
+    const hook = hooks.get(id);
+    if (hook !== undefined) {
+      hooks.delete(id);
+      hook();
     }
   }
 }
