@@ -4,33 +4,43 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JsonlLogSink, MemoryLogSink } from "../../shared/log/jsonlSink.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import { loadScenarioFile, parseScenario } from "../../shared/scenario/loadScenario.ts";
+import { loadScenarioFile, parseScenario, type LoadedScenario } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { headerOf, queueSteps, runEmbedded, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService } from "./coordinator.ts";
 import { LookaheadViolationError } from "./partitionedQueue.ts";
 import { inProcessGpuServices, inProcessServices } from "./inProcessServices.ts";
 
+/** Which in-process services a test deploys: per actor kind, or whole GPUs. */
+type Deploy = (run: string, seed: number, scenario: LoadedScenario["scenario"]) => RemoteService[];
+
+/** Run `loaded` with the coordinator over `deploy`'s in-process services; its outcome, rounds and digest. */
+async function coordinated(loaded: LoadedScenario, seed: number, deploy: Deploy = inProcessServices, lookahead?: boolean) {
+  const run = runIdOf(loaded.scenario, seed);
+  const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
+  sink.writeHeader(headerOf(loaded, seed));
+  const services = deploy(run, seed, loaded.scenario);
+  const coordinator = new Coordinator({ run, sink, services, ...(lookahead !== undefined ? { lookahead } : {}) });
+  queueSteps(coordinator, loaded.scenario);
+  const outcome = await coordinator.run(loaded.scenario.duration);
+  await sink.close();
+  return { services, events: outcome.events, rounds: coordinator.rounds, digest: sink.digest.hex(), ahead: coordinator.steppingAhead };
+}
+
+/** The embedded run of the same scenario and seed (the log every coordinated run must equal). */
+const embeddedOf = (loaded: LoadedScenario, seed: number) => runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+
 describe.each(["boot.yaml", "probe.yaml", "probe-failures.yaml", "dvfs.yaml"])("the coordinator on %s", (file) => {
   it("produces the embedded runtime's log, byte for byte, with every actor kind in its own service", async () => {
     // given the scenario split over one service per actor kind, each with its own world and memory replica
     const loaded = loadScenarioFile(join("scenarios", file), createCatalogue());
-    const seed = 3;
-    const run = runIdOf(loaded.scenario, seed);
-    const dir = mkdtempSync(join(tmpdir(), "tyrsim-coord-"));
-    const sink = new JsonlLogSink(join(dir, "events.jsonl"));
-    sink.writeHeader(headerOf(loaded, seed));
-    const services = inProcessServices(run, seed, loaded.scenario);
-    const coordinator = new Coordinator({ run, sink, services });
-    queueSteps(coordinator, loaded.scenario);
     // when the coordinator runs it
-    const outcome = await coordinator.run(loaded.scenario.duration);
-    await sink.close();
+    const r = await coordinated(loaded, 3);
     // then the log equals the embedded run's
-    const embedded = await runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
-    expect(services.length).toBeGreaterThanOrEqual(5);
-    expect(outcome.events).toBe(embedded.events);
-    expect(sink.digest.hex()).toBe(embedded.digest);
+    const embedded = await embeddedOf(loaded, 3);
+    expect(r.services.length).toBeGreaterThanOrEqual(5);
+    expect(r.events).toBe(embedded.events);
+    expect(r.digest).toBe(embedded.digest);
   });
 });
 
@@ -40,18 +50,10 @@ describe("the coordinator on a fleet", () => {
     const registry = createCatalogue();
     const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, "gpus: 3");
     const loaded = { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
-    const seed = 5;
-    const run = runIdOf(loaded.scenario, seed);
-    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
-    sink.writeHeader(headerOf(loaded, seed));
-    const services = inProcessServices(run, seed, loaded.scenario);
-    const coordinator = new Coordinator({ run, sink, services });
-    queueSteps(coordinator, loaded.scenario);
-    await coordinator.run(loaded.scenario.duration);
-    await sink.close();
-    const embedded = await runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
-    expect(services.map((s) => s.name)).toContain("power-2");
-    expect(sink.digest.hex()).toBe(embedded.digest);
+    const r = await coordinated(loaded, 5);
+    const embedded = await embeddedOf(loaded, 5);
+    expect(r.services.map((s) => s.name)).toContain("power-2");
+    expect(r.digest).toBe(embedded.digest);
   });
 });
 
@@ -61,25 +63,15 @@ describe("the coordinator's lookahead", () => {
     const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, `gpus: ${gpus}`).replace(/count: 90/g, "count: 8") + extraSteps;
     return { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
   };
-  const coordinated = async (loaded: ReturnType<typeof fleetOf>, seed: number, lookahead: boolean) => {
-    const run = runIdOf(loaded.scenario, seed);
-    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
-    sink.writeHeader(headerOf(loaded, seed));
-    const coordinator = new Coordinator({ run, sink, services: inProcessServices(run, seed, loaded.scenario), lookahead });
-    queueSteps(coordinator, loaded.scenario);
-    const outcome = await coordinator.run(loaded.scenario.duration);
-    await sink.close();
-    return { rounds: coordinator.rounds, events: outcome.events, digest: sink.digest.hex(), ahead: coordinator.steppingAhead };
-  };
 
   it("steps the GPUs of a fleet side by side in fewer rounds, and still writes the embedded log", async () => {
     // given a 4-GPU fleet (jittered clocks: the GPUs' instants do not line up) in one service per kind and GPU
     const loaded = fleetOf(4);
     // when it runs level by level, and with lookahead
-    const sync = await coordinated(loaded, 7, false);
-    const ahead = await coordinated(loaded, 7, true);
+    const sync = await coordinated(loaded, 7, inProcessServices, false);
+    const ahead = await coordinated(loaded, 7, inProcessServices, true);
     // then both logs are the embedded run's, and lookahead needed fewer rounds
-    const embedded = await runEmbedded({ loaded, seed: 7, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    const embedded = await embeddedOf(loaded, 7);
     expect(sync.ahead).toBe(false);
     expect(ahead.ahead).toBe(true);
     expect(sync.digest).toBe(embedded.digest);
@@ -93,10 +85,10 @@ describe("the coordinator's lookahead", () => {
       3,
       "  - { at: 10300us, type: FaultInjected, path: fault.inject, payload: { fault: { kind: message-delay, subject: gpu1.pwr.state, delayNs: 30000, count: 2 }, label: two late power answers } }\n",
     );
-    const embedded = await runEmbedded({ loaded, seed: 4, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    const embedded = await embeddedOf(loaded, 4);
     expect(embedded.eventsByType["MessageDelayed"]).toBe(2);
     // when the coordinator runs it with lookahead
-    const ahead = await coordinated(loaded, 4, true);
+    const ahead = await coordinated(loaded, 4, inProcessServices, true);
     // then the log is the embedded run's, delays included
     expect(ahead.digest).toBe(embedded.digest);
   });
@@ -128,20 +120,14 @@ describe("the coordinator with whole-GPU services", () => {
     const clients = [0, 1, 2, 3].map((g) => `  - { name: game, gpu: ${g}, frames: 4, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
     const text = ["name: frames-four", "description: x", "model: mali-g610-rk3588", "gpus: 4", "duration: 110ms", "steps:", '  - { at: 10us, type: DeviceBindRequested, path: "drv{gpu}.bind", payload: {} }', "workload:", ...clients, ""].join("\n");
     const loaded = { file: "frames-four.yaml", text, scenario: parseScenario(text, "frames-four.yaml", registry) };
-    const run = runIdOf(loaded.scenario, 2);
-    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
-    sink.writeHeader(headerOf(loaded, 2));
-    const coordinator = new Coordinator({ run, sink, services: inProcessGpuServices(run, 2, loaded.scenario, 2) });
-    queueSteps(coordinator, loaded.scenario);
     // when the coordinator runs it
-    const outcome = await coordinator.run(loaded.scenario.duration);
-    await sink.close();
+    const r = await coordinated(loaded, 2, (run, seed, scenario) => inProcessGpuServices(run, seed, scenario, 2));
     // then thousands of events took a few rounds, and the log is the embedded run's
-    const embedded = await runEmbedded({ loaded, seed: 2, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
-    expect(outcome.events).toBe(embedded.events);
-    expect(outcome.events).toBeGreaterThan(3000);
-    expect(coordinator.rounds).toBeLessThan(20);
-    expect(sink.digest.hex()).toBe(embedded.digest);
+    const embedded = await embeddedOf(loaded, 2);
+    expect(r.events).toBe(embedded.events);
+    expect(r.events).toBeGreaterThan(3000);
+    expect(r.rounds).toBeLessThan(20);
+    expect(r.digest).toBe(embedded.digest);
   });
 
   it("brings whole GPUs to each repeated scenario step (a barrier) and still writes the embedded log", async () => {
@@ -149,15 +135,8 @@ describe("the coordinator with whole-GPU services", () => {
     const registry = createCatalogue();
     const text = readFileSync("scenarios/fleet.yaml", "utf8").replace(/^gpus: 16$/m, "gpus: 3").replace(/count: 90/g, "count: 6");
     const loaded = { file: "fleet.yaml", text, scenario: parseScenario(text, "fleet.yaml", registry) };
-    const run = runIdOf(loaded.scenario, 8);
-    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
-    sink.writeHeader(headerOf(loaded, 8));
-    const coordinator = new Coordinator({ run, sink, services: inProcessGpuServices(run, 8, loaded.scenario) });
-    queueSteps(coordinator, loaded.scenario);
-    await coordinator.run(loaded.scenario.duration);
-    await sink.close();
-    const embedded = await runEmbedded({ loaded, seed: 8, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
-    expect(sink.digest.hex()).toBe(embedded.digest);
+    const r = await coordinated(loaded, 8, inProcessGpuServices);
+    expect(r.digest).toBe((await embeddedOf(loaded, 8)).digest);
   });
 });
 
@@ -181,18 +160,11 @@ describe("the coordinator's lookahead and repeated steps", () => {
       "",
     ].join("\n");
     const loaded = { file: "ahead-and-steps.yaml", text, scenario: parseScenario(text, "ahead-and-steps.yaml", registry) };
-    const embedded = await runEmbedded({ loaded, seed: 6, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    const embedded = await embeddedOf(loaded, 6);
     // when the coordinator runs it with lookahead, per actor kind and in whole-GPU services
-    for (const services of [inProcessServices, (run: string, seed: number, s: typeof loaded.scenario) => inProcessGpuServices(run, seed, s)]) {
-      const run = runIdOf(loaded.scenario, 6);
-      const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
-      sink.writeHeader(headerOf(loaded, 6));
-      const coordinator = new Coordinator({ run, sink, services: services(run, 6, loaded.scenario) });
-      queueSteps(coordinator, loaded.scenario);
-      await coordinator.run(loaded.scenario.duration);
-      await sink.close();
+    for (const deploy of [inProcessServices, inProcessGpuServices]) {
       // then the log is the embedded run's: every repetition at its own time
-      expect(sink.digest.hex()).toBe(embedded.digest);
+      expect((await coordinated(loaded, 6, deploy)).digest).toBe(embedded.digest);
     }
   });
 });
