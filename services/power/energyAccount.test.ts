@@ -2,16 +2,11 @@ import { describe, expect, it } from "vitest";
 import { powerPerDomain, type EnergyModel, type OperatingPoint } from "./energy.ts";
 import { createEnergyAccount, createPowerCache } from "./energyAccount.ts";
 import type { PowerDomain } from "./powerDomain.ts";
+import { powerConfigFromModel } from "./powerConfig.ts";
+import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 
-/** The Mali-G610 MC4 coefficients of shared/gpu/models/mali-g610-rk3588.yaml. */
-const g610: EnergyModel = {
-  nominalMicrovolt: 750_000,
-  domains: {
-    l2: { staticMw: 20, dynamicUwPerMhzV2: 400 },
-    tiler: { staticMw: 8, dynamicUwPerMhzV2: 182 },
-    shader: { staticMw: 25, dynamicUwPerMhzV2: 600 },
-  },
-};
+/** The energy model of the shipped Mali-G610 model file, as the power controller reads it. */
+const g610: EnergyModel = powerConfigFromModel(loadGpuModel("mali-g610-rk3588"), 0, 0).energy;
 const opp: OperatingPoint = { microvolt: 750_000, hz: 800_000_000 };
 const MS = 1_000_000;
 
