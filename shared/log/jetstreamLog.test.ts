@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnvelope, type Envelope } from "../events/envelope.ts";
 import { useTestNatsServer, type TestNatsServer } from "../process/natsServer.ts";
+import { LineEncoder } from "./encodedLines.ts";
 import { openJetStreamLogSink, JetStreamLogUsageError } from "./jetstreamSink.ts";
 import { JetStreamLogNotFoundError, listJetStreamRuns, openJetStreamLogSource } from "./jetstreamSource.ts";
 import { JetStreamLogConfigError, LOG_STREAM, logSubjectOf, verifyLogStream } from "./jetstreamStream.ts";
@@ -94,6 +95,24 @@ describe("JetStream log", () => {
     expect(await readAll(await openJetStreamLogSource(server.url, run))).toEqual(events.map(eventLine));
     await sink.close();
     expect(sink.stats()).toEqual({ stored: 2_004, duplicates: 0, failed: 0, retries: 0 });
+  });
+
+  it("stores lines encoded once, in blocks that break and resume batches, and reads them back as the lines of the events", async () => {
+    // given 3,000 events handed over in uneven encoded blocks, the first ones one line at a time
+    const run = newRun();
+    const events = eventsOf(run, 3_000);
+    const encoder = new LineEncoder();
+    const sink = await openJetStreamLogSink(server.url, run);
+    sink.writeHeader(headerOf(run));
+    for (const e of events.slice(0, 5)) sink.appendLine(e, eventLine(e));
+    for (const [from, to] of [[5, 6], [6, 1_300], [1_300, 1_301], [1_301, 3_000]] as const) sink.appendEncoded(events.slice(from, to), encoder.encode(events.slice(from, to)));
+    await sink.close();
+    // then every event was stored, in far fewer records than events, and reads back byte for byte
+    expect(sink.stats()).toEqual({ stored: 3_001, duplicates: 0, failed: 0, retries: 0 });
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(LOG_STREAM, { subjects_filter: logSubjectOf(run, "publish") });
+    expect(info.state.subjects?.[logSubjectOf(run, "publish")] ?? 0).toBeLessThan(40);
+    expect(await readAll(await openJetStreamLogSource(server.url, run))).toEqual(events.map(eventLine));
   });
 
   it("stores a run published twice only once (dedupe by msgID)", async () => {

@@ -1,6 +1,7 @@
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Envelope } from "../events/envelope.ts";
+import type { EncodedLines } from "./encodedLines.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 import { ensureLogStream, KIND_HEADER, LOG_STREAM, logSubjectOf, LogRecordKind, openLogConnection, type LogConnection } from "./jetstreamStream.ts";
 
@@ -45,7 +46,8 @@ export interface JetStreamSinkStats {
 interface Pending {
   readonly msgId: string;
   readonly kind: LogRecordKind;
-  readonly data: string;
+  /** The record's bytes or text; let go once it is stored (the queue keeps settled records for a while). */
+  data: string | Uint8Array | undefined;
   /** Log records in it (the header, one event, or a batch's events). */
   readonly records: number;
   /** Wall-clock ms of the first failure (the I/O shell's clock, never the simulation's). */
@@ -74,8 +76,10 @@ export class JetStreamLogSink implements LogSink {
   private firstError: { msgId: string; cause: unknown } | undefined;
   private counts = { stored: 0, duplicates: 0, failed: 0, retries: 0 };
   private idle: (() => void) | undefined;
-  /** Event lines not published yet, and the `seq` of the first. */
-  private batch: string[] = [];
+  /** Events not published yet: their lines (from `appendLine`) or encoded parts (from `appendEncoded`), how many, and the `seq` of the first. */
+  private batchLines: string[] = [];
+  private batchParts: Uint8Array[] = [];
+  private batchCount = 0;
   private batchFirst = 0;
   private batchBytes = 0;
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,17 +108,51 @@ export class JetStreamLogSink implements LogSink {
   }
 
   appendLine(event: Envelope, line: string): void {
+    this.checkAppend();
+    // Lines are batched: one acknowledged publish per batch, not per event. Events come in seq order.
+    if (this.batchCount > 0 && (event.seq !== this.batchFirst + this.batchCount || this.batchParts.length > 0)) this.flushBatch();
+    if (this.batchCount === 0) this.startBatch(event.seq);
+    this.batchLines.push(line);
+    this.batchCount++;
+    this.batchBytes += line.length + 1;
+    if (this.batchBytes >= BATCH_BYTES || this.batchCount >= BATCH_LINES) this.flushBatch();
+  }
+
+  /** Batched as `appendLine` batches, the records made of slices of `lines.bytes` (no line is encoded again). */
+  appendEncoded(events: readonly Envelope[], lines: EncodedLines): void {
+    this.checkAppend();
+    const { bytes, ends } = lines;
+    // Where the lines of this block not yet in the batch begin.
+    let start = 0;
+    for (let i = 0; i < events.length; i++) {
+      const lineStart = i === 0 ? 0 : (ends[i - 1] as number);
+      const end = ends[i] as number;
+      if (this.batchCount > 0 && ((events[i] as Envelope).seq !== this.batchFirst + this.batchCount || this.batchLines.length > 0)) {
+        if (lineStart > start) this.batchParts.push(bytes.subarray(start, lineStart));
+        start = lineStart;
+        this.flushBatch();
+      }
+      if (this.batchCount === 0) this.startBatch((events[i] as Envelope).seq);
+      this.batchCount++;
+      this.batchBytes += end - lineStart;
+      if (this.batchBytes >= BATCH_BYTES || this.batchCount >= BATCH_LINES) {
+        this.batchParts.push(bytes.subarray(start, end));
+        start = end;
+        this.flushBatch();
+      }
+    }
+    const last = ends.length > 0 ? (ends[ends.length - 1] as number) : 0;
+    if (last > start) this.batchParts.push(bytes.subarray(start, last));
+  }
+
+  private checkAppend(): void {
     if (!this.headerWritten) throw new JetStreamLogUsageError(this.run, "append called before writeHeader");
     if (this.closed) throw new JetStreamLogUsageError(this.run, "used after close");
-    // Lines are batched: one acknowledged publish per batch, not per event. Events come in seq order.
-    if (this.batch.length > 0 && event.seq !== this.batchFirst + this.batch.length) this.flushBatch();
-    if (this.batch.length === 0) {
-      this.batchFirst = event.seq;
-      this.batchTimer = setTimeout(() => this.flushBatch(), BATCH_WAIT_MS);
-    }
-    this.batch.push(line);
-    this.batchBytes += line.length + 1;
-    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_LINES) this.flushBatch();
+  }
+
+  private startBatch(seq: number): void {
+    this.batchFirst = seq;
+    this.batchTimer = setTimeout(() => this.flushBatch(), BATCH_WAIT_MS);
   }
 
   /**
@@ -124,12 +162,22 @@ export class JetStreamLogSink implements LogSink {
   private flushBatch(): void {
     if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    if (this.batch.length === 0) return;
-    const lines = this.batch;
-    this.batch = [];
+    const count = this.batchCount;
+    if (count === 0) return;
+    let data: string | Uint8Array;
+    if (this.batchLines.length > 0) data = this.batchLines.length === 1 ? (this.batchLines[0] as string) : this.batchLines.join("\n");
+    else {
+      // The lines' bytes, "\n" between them: the parts as they are, without the last "\n".
+      const parts = this.batchParts;
+      const all = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+      data = all.subarray(0, all.length - 1);
+    }
+    this.batchLines = [];
+    this.batchParts = [];
+    this.batchCount = 0;
     this.batchBytes = 0;
-    if (lines.length === 1) this.enqueue({ msgId: this.msgId(String(this.batchFirst)), kind: LogRecordKind.Event, data: lines[0] as string, records: 1 });
-    else this.enqueue({ msgId: this.msgId(`${this.batchFirst}+${lines.length}`), kind: LogRecordKind.Events, data: lines.join("\n"), records: lines.length });
+    if (count === 1) this.enqueue({ msgId: this.msgId(String(this.batchFirst)), kind: LogRecordKind.Event, data, records: 1 });
+    else this.enqueue({ msgId: this.msgId(`${this.batchFirst}+${count}`), kind: LogRecordKind.Events, data, records: count });
   }
 
   private msgId(record: string): string {
@@ -178,10 +226,11 @@ export class JetStreamLogSink implements LogSink {
   private publish(p: Pending): void {
     const h = headers();
     h.set(KIND_HEADER, p.kind);
-    this.js.publish(this.subject, p.data, { msgID: p.msgId, headers: h }).then(
+    this.js.publish(this.subject, p.data ?? "", { msgID: p.msgId, headers: h }).then(
       (ack) => {
         if (ack.duplicate) this.counts.duplicates += p.records;
         else this.counts.stored += p.records;
+        p.data = undefined;
         this.settled();
       },
       (cause: unknown) => {
@@ -195,6 +244,7 @@ export class JetStreamLogSink implements LogSink {
         }
         this.counts.failed += p.records;
         this.firstError ??= { msgId: p.msgId, cause };
+        p.data = undefined;
         this.settled();
       },
     );

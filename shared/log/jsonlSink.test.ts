@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeEnvelope, type Envelope } from "../events/envelope.ts";
+import { LineEncoder } from "./encodedLines.ts";
 import { JsonlLogSink, MemoryLogSink, NullLogSink } from "./jsonlSink.ts";
 import { eventLine, LOG_FORMAT, type LogHeader } from "./logFormat.ts";
 
@@ -121,6 +122,24 @@ describe("JsonlLogSink", () => {
     // then the file is byte for byte the header and the lines joined
     const expected = Buffer.from([JSON.stringify(header), ...events.map(eventLine), ""].join("\n"));
     expect(readFileSync(path).equals(expected)).toBe(true);
+  });
+
+  it("writes lines encoded elsewhere exactly as it writes the events, digest included, blocks larger than a batch too", async () => {
+    // given the same events, multi-byte and some larger than a batch, written one by one and as encoded blocks
+    const events = Array.from({ length: 120 }, (_, i) => event(i, { note: "µs 🦀 ".repeat(1 + (i % 13) * (i % 40 === 0 ? 20_000 : 30)) }));
+    const one = new JsonlLogSink(join(tempDir(), "one.jsonl"));
+    const blocks = new JsonlLogSink(join(tempDir(), "blocks.jsonl"));
+    one.writeHeader(header);
+    blocks.writeHeader(header);
+    for (const e of events) one.append(e);
+    const encoder = new LineEncoder();
+    for (const [from, to] of [[0, 1], [1, 41], [41, 42], [42, 120]] as const) blocks.appendEncoded(events.slice(from, to), encoder.encode(events.slice(from, to)));
+    await one.close();
+    await blocks.close();
+    // then both files are the same bytes, and both digests count the same events
+    expect(readFileSync(blocks.path).equals(readFileSync(one.path))).toBe(true);
+    expect(blocks.digest.events).toBe(120);
+    expect(blocks.digest.hex()).toBe(one.digest.hex());
   });
 
   it("closes only once; a second close is harmless", async () => {

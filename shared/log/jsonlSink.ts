@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Envelope } from "../events/envelope.ts";
 import { LogDigest } from "./digest.ts";
+import type { EncodedLines } from "./encodedLines.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 
 /** Bytes buffered before a write; batching lines is what makes the log cheap (see bench/). */
@@ -51,6 +52,18 @@ export class JsonlLogSink implements LogSink {
   appendLine(_event: Envelope, line: string): void {
     this.put(line);
     this.lines++;
+    if (this.used >= BATCH_BYTES) this.flush();
+  }
+
+  appendEncoded(_events: readonly Envelope[], lines: EncodedLines): void {
+    const { bytes } = lines;
+    if (this.used + bytes.length > this.buffer.length) {
+      this.flush();
+      if (bytes.length > this.buffer.length) this.buffer = grown(this.buffer, 0, bytes.length);
+    }
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.length;
+    this.lines += lines.ends.length;
     if (this.used >= BATCH_BYTES) this.flush();
   }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Envelope } from "../events/envelope.ts";
+import type { EncodedLines } from "./encodedLines.ts";
 
 /** Version of the log format; bumped when a reader of the old format could misread the new one. */
 export const LOG_FORMAT = 1;
@@ -38,6 +39,12 @@ export interface LogSink {
    * stringifying the event again. Optional; a sink without it is given `append(event)`.
    */
   appendLine?(event: Envelope, line: string): void;
+  /**
+   * `append` for consecutive events (in `seq` order) whose lines a caller has already encoded
+   * (`EncodedLines`, the multi-process coordinator's log writer): the sink takes the bytes as they
+   * are. Optional; a sink without it is given each event.
+   */
+  appendEncoded?(events: readonly Envelope[], lines: EncodedLines): void;
   /** Make everything appended so far durable, then release resources. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeEnvelope, type Envelope } from "../events/envelope.ts";
+import { LineEncoder, type EncodedLines } from "./encodedLines.ts";
 import { MemoryLogSink } from "./jsonlSink.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 import { TeeSink } from "./teeSink.ts";
@@ -22,6 +23,14 @@ class LineSink implements LogSink {
   }
 }
 
+/** A sink that takes encoded lines and records the blocks it was given. */
+class EncodedSink extends LineSink {
+  readonly blocks: EncodedLines[] = [];
+  appendEncoded(_events: readonly Envelope[], lines: EncodedLines): void {
+    this.blocks.push(lines);
+  }
+}
+
 describe("TeeSink", () => {
   it("hands every sink that takes lines the event's one canonical line, and the others the event", () => {
     // given a tee of two line-taking sinks and one that only takes events
@@ -37,6 +46,21 @@ describe("TeeSink", () => {
     expect(b.lines).toEqual([eventLine(event)]);
     expect(memory.events).toEqual([event]);
     expect(memory.header).toEqual(header);
+  });
+
+  it("hands encoded lines as they are to sinks that take them, decoded lines to sinks that take lines, and the events to the others", () => {
+    // given a tee of a sink taking encoded lines, one taking lines and one taking events
+    const encoded = new EncodedSink();
+    const lines = new LineSink();
+    const memory = new MemoryLogSink();
+    const second = makeEnvelope({ ...event, id: "gpu0.pwr:1", seq: 1, payload: { domain: "µs 🦀" } });
+    const block = new LineEncoder().encode([event, second]);
+    // when a block of two events is appended
+    new TeeSink([encoded, lines, memory]).appendEncoded([event, second], block);
+    // then each got them in the form it takes
+    expect(encoded.blocks).toEqual([block]);
+    expect(lines.lines).toEqual([eventLine(event), eventLine(second)]);
+    expect(memory.events).toEqual([event, second]);
   });
 
   it("passes a line it is given through unchanged", () => {

@@ -1,9 +1,13 @@
 import type { Envelope } from "../events/envelope.ts";
+import { lineBytes, type EncodedLines } from "./encodedLines.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
+
+const decoder = new TextDecoder();
 
 /**
  * One log written to several sinks (a JSON-lines file and JetStream): same header, same events, same
- * order. Each event is stringified once and its line handed to every sink that takes lines.
+ * order. Each event is stringified once and its line handed to every sink that takes lines; lines
+ * already encoded go as they are to every sink that takes them (decoded for one that takes only lines).
  */
 export class TeeSink implements LogSink {
   /** Does any sink take lines (else there is no line worth making here)? */
@@ -26,6 +30,14 @@ export class TeeSink implements LogSink {
     for (const s of this.sinks) {
       if (s.appendLine !== undefined) s.appendLine(event, line);
       else s.append(event);
+    }
+  }
+
+  appendEncoded(events: readonly Envelope[], lines: EncodedLines): void {
+    for (const s of this.sinks) {
+      if (s.appendEncoded !== undefined) s.appendEncoded(events, lines);
+      else if (s.appendLine !== undefined) for (let i = 0; i < events.length; i++) s.appendLine(events[i] as Envelope, decoder.decode(lineBytes(lines, i)));
+      else for (const e of events) s.append(e);
     }
   }
 
