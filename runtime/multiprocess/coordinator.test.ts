@@ -113,13 +113,17 @@ describe("the coordinator's lookahead", () => {
   });
 });
 
+/** Four GPUs with a game client each rendering four frames. */
+function framesFour(): LoadedScenario {
+  const clients = [0, 1, 2, 3].map((g) => `  - { name: game, gpu: ${g}, frames: 4, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
+  const text = ["name: frames-four", "description: x", "model: mali-g610-rk3588", "gpus: 4", "duration: 110ms", "steps:", '  - { at: 10us, type: DeviceBindRequested, path: "drv{gpu}.bind", payload: {} }', "workload:", ...clients, ""].join("\n");
+  return { file: "frames-four.yaml", text, scenario: parseScenario(text, "frames-four.yaml", createCatalogue()) };
+}
+
 describe("the coordinator with whole-GPU services", () => {
   it("runs each GPU ahead on its own between barriers: a handful of rounds, and the embedded log", async () => {
     // given four GPUs with a game client each, in two whole-GPU services
-    const registry = createCatalogue();
-    const clients = [0, 1, 2, 3].map((g) => `  - { name: game, gpu: ${g}, frames: 4, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
-    const text = ["name: frames-four", "description: x", "model: mali-g610-rk3588", "gpus: 4", "duration: 110ms", "steps:", '  - { at: 10us, type: DeviceBindRequested, path: "drv{gpu}.bind", payload: {} }', "workload:", ...clients, ""].join("\n");
-    const loaded = { file: "frames-four.yaml", text, scenario: parseScenario(text, "frames-four.yaml", registry) };
+    const loaded = framesFour();
     // when the coordinator runs it
     const r = await coordinated(loaded, 2, (run, seed, scenario) => inProcessGpuServices(run, seed, scenario, 2));
     // then thousands of events took a few rounds, and the log is the embedded run's
@@ -128,6 +132,37 @@ describe("the coordinator with whole-GPU services", () => {
     expect(r.events).toBeGreaterThan(3000);
     expect(r.rounds).toBeLessThan(20);
     expect(r.digest).toBe(embedded.digest);
+  });
+
+  it("writes each round's events to the log while the services work on the next round, and the log is still the embedded run's", async () => {
+    // given four GPUs with a game client each, in two whole-GPU services that take a turn of the event loop to answer
+    const loaded = framesFour();
+    const run = runIdOf(loaded.scenario, 2);
+    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-coord-")), "events.jsonl"));
+    sink.writeHeader(headerOf(loaded, 2));
+    let written = 0;
+    const grewWhileAsked: boolean[] = [];
+    const services = inProcessGpuServices(run, 2, loaded.scenario, 2).map((s): RemoteService => {
+      const answer = s.exchangeBatch as NonNullable<RemoteService["exchangeBatch"]>;
+      return {
+        ...s,
+        exchangeBatch: async (reqs, ahead) => {
+          const before = written;
+          await new Promise((resolve) => setImmediate(resolve));
+          grewWhileAsked.push(written > before);
+          return answer(reqs, ahead);
+        },
+      };
+    });
+    // when the coordinator runs it, counting the events written to the log
+    const coordinator = new Coordinator({ run, sink, services, onDelivered: () => written++ });
+    queueSteps(coordinator, loaded.scenario);
+    const outcome = await coordinator.run(loaded.scenario.duration);
+    await sink.close();
+    // then the log grew while most requests were out, and it is the embedded run's
+    expect(grewWhileAsked.filter(Boolean).length).toBeGreaterThan(grewWhileAsked.length / 2);
+    expect(written).toBe(outcome.events);
+    expect(sink.digest.hex()).toBe((await embeddedOf(loaded, 2)).digest);
   });
 
   it("brings whole GPUs to each repeated scenario step (a barrier) and still writes the embedded log", async () => {

@@ -10,6 +10,7 @@ import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
 import { PendingLog, type Delivered } from "./pendingLog.ts";
 import { exchangeRound, type RemoteService } from "./roundExchanges.ts";
+import { LogWriter, type WrittenObserver } from "./logWriter.ts";
 import type { RunAheadReply, RunAheadRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 
@@ -20,8 +21,13 @@ export interface CoordinatorOptions {
   readonly run: string;
   readonly sink: LogSink;
   readonly services: readonly RemoteService[];
-  /** Called with every delivered event (mirroring on NATS, counting, progress). */
+  /**
+   * Called with every event written to the log (counting, progress) — after the next round's
+   * requests have gone out, so it runs while the services work.
+   */
   readonly onDelivered?: (e: Envelope) => void;
+  /** Called, before `onDelivered`, with each block of events written to the log and their encoded lines (the NATS mirror). */
+  readonly onWritten?: WrittenObserver;
   /**
    * Carry out a `service-died` fault: kill the service's process and resolve once its successor
    * has re-joined with its actors rebuilt. Without it (in-process services) the fault is rejected.
@@ -73,6 +79,8 @@ const NOBODY = -2;
  * order: delivered events wait in a pending heap and are logged, in key order, once no partition
  * can deliver anything before them (the watermark: the earliest next level of any partition).
  * Services see provisional sequence numbers (in delivery order); the log's `seq` is assigned then.
+ * Writing the logged events (file, JetStream, NATS mirror: `LogWriter`) waits until the next
+ * round's requests are out, so it overlaps the services' work instead of holding them up.
  * Runtime message faults and remote clients step the run in sync (one level at a time), as does a
  * run with lookahead off. The log is the one the embedded runtime writes for the same scenario
  * and seed, whatever the stepping.
@@ -88,6 +96,7 @@ export class Coordinator {
   /** Partitions whose every actor is in one service that can run them ahead (whole GPUs). */
   private readonly closed = new Set<number>();
   private readonly pending = new PendingLog();
+  private readonly writer: LogWriter;
   /** Events delivered in the round under way (not pending yet: a re-joining service gets them in the resent request). */
   private round: Delivered[] = [];
   /** Events logged so far. */
@@ -120,6 +129,7 @@ export class Coordinator {
       if (this.lookahead && services.length === 1 && only?.runAhead === true && only.exchangeBatch !== undefined) this.closed.add(p);
     }
     this.queue = new PartitionedQueue(opts.run, (d) => this.classify(d));
+    this.writer = new LogWriter(opts.sink, opts.onWritten, opts.onDelivered);
   }
 
   /** Virtual time now: the latest level any partition has reached. */
@@ -134,9 +144,11 @@ export class Coordinator {
 
   /**
    * Where a service joining now must resume. Events of the round under way are not included —
-   * the service gets them in a (resent) request.
+   * the service gets them in a (resent) request. Every logged event is written first: the service
+   * rebuilds from the log.
    */
   resumePoint(): ResumePoint {
+    this.writer.write();
     const pending = this.pending.snapshot(this.seq);
     const throughByPartition: Record<string, Level | null> = {};
     let through: Level | null = this.completed.get(GLOBAL) ?? null;
@@ -192,6 +204,7 @@ export class Coordinator {
    */
   async runUntil(done: () => boolean, untilNs = Number.POSITIVE_INFINITY): Promise<boolean> {
     while (!done() && (await this.step(untilNs)));
+    this.writer.write();
     return done();
   }
 
@@ -202,7 +215,11 @@ export class Coordinator {
    */
   async run(untilNs: number, beforeLevel?: () => Promise<void>): Promise<RunOutcome> {
     for (;;) {
-      if (beforeLevel !== undefined) await beforeLevel();
+      if (beforeLevel !== undefined) {
+        // Clients may hold virtual time here for long: what is logged must be out first.
+        this.writer.write();
+        await beforeLevel();
+      }
       if (!(await this.step(untilNs))) break;
     }
     this.flush(undefined);
@@ -213,6 +230,7 @@ export class Coordinator {
     this.queue.input(INPUT_SOURCES.runtime, RunEnded.type, "sys.run.ended", { reason: idle ? "idle" : "duration", events: this.seq + 1 }, endTimeNs);
     while (await this.step(endTimeNs));
     this.flush(undefined);
+    this.writer.write();
     return { reason: idle ? "idle" : "duration", endTimeNs, events: this.seq };
   }
 
@@ -290,7 +308,10 @@ export class Coordinator {
 
   private async step(untilNs: number): Promise<boolean> {
     const chosen = this.chooseRound(untilNs);
-    if (chosen === undefined) return false;
+    if (chosen === undefined) {
+      this.writer.write();
+      return false;
+    }
     const round = chosen.levels;
     this.started = true;
     const whole = round.get(GLOBAL);
@@ -313,8 +334,14 @@ export class Coordinator {
     this.round = drafts.map((d) => ({ draft: d, envelope: makeEnvelope({ ...d, run: this.opts.run, seq: this.dseq++ }) }));
     const aheads = this.aheadRequestsOf(chosen.ahead, untilNs);
     this.rounds++;
-    const replies = (await Promise.all(exchangeRound(this.rounds, this.requestsOf(round, whole), aheads))).flat();
-    for (const r of replies) {
+    const exchanges = Promise.all(exchangeRound(this.rounds, this.requestsOf(round, whole), aheads));
+    if (this.writer.pending) {
+      // The requests are out (once the transport's queued writes run: one turn of the microtask
+      // queue); write the last round's log while the services work on this one.
+      await Promise.resolve();
+      this.writer.write();
+    }
+    for (const r of (await exchanges).flat()) {
       if (r.kind === "level") for (const d of r.drafts) this.queue.push(d);
       else this.tookAhead(r.partition, r.reply);
     }
@@ -326,7 +353,10 @@ export class Coordinator {
     if (whole !== undefined) for (const p of this.partitions) this.completed.set(p, whole);
     this.flush(this.watermark());
     // A service killed by a fault dies now, after its share of this level; time waits for its return.
-    for (const death of this.faults.takeDeaths()) {
+    const deaths = this.faults.takeDeaths();
+    // Its successor rebuilds from the log: everything logged must be written first.
+    if (deaths.length > 0) this.writer.write();
+    for (const death of deaths) {
       await this.opts.restartService?.(death.service);
       this.queue.push(this.faults.restarted(death, whole ?? (round.values().next().value as Level), this.seq));
     }
@@ -383,16 +413,18 @@ export class Coordinator {
     return [...batches].map(([service, events]) => ({ service, level: levelFor(service) as Level, events }));
   }
 
-  /** Log, in canonical order, every delivered event below `watermark` (all of them without one). */
+  /**
+   * Log, in canonical order, every delivered event below `watermark` (all of them without one):
+   * number it, tell the watchers, run its hooks — all of which the next round may depend on. Its
+   * writing waits for `writer.write()`.
+   */
   private flush(watermark: Level | undefined): void {
     const logged = this.pending.take(watermark, this.seq);
+    if (logged.length === 0) return;
     this.seq += logged.length;
-    for (const e of logged) {
-      this.opts.sink.append(e);
-      this.opts.onDelivered?.(e);
-      for (const w of this.watchers) w(e);
-    }
+    if (this.watchers.size > 0) for (const e of logged) for (const w of this.watchers) w(e);
     this.queue.delivered(logged);
+    this.writer.add(logged);
   }
 
   /** The later of two levels (undefined counts as "none"). */

@@ -1,8 +1,8 @@
-import { makeEnvelope, parseEventId, type Envelope } from "../../shared/events/envelope.ts";
+import { type Envelope } from "../../shared/events/envelope.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import type { Level } from "../../shared/runtime/level.ts";
 import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
-import { keyLess } from "../../shared/time/scheduler.ts";
+import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
 
 /** An event handed to the services, waiting for its place in the log. */
 export interface Delivered {
@@ -11,7 +11,10 @@ export interface Delivered {
   readonly envelope: Envelope;
 }
 
-const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
+/** A waiting event: its canonical order key beside the envelope as delivered (one object per event: every event of a run passes here). */
+interface Waiting extends OrderKey {
+  readonly envelope: Envelope;
+}
 
 /**
  * Delivered events waiting for their place in the log: partitions run ahead of each other, so an
@@ -19,34 +22,44 @@ const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.tim
  * then in canonical key order with its final `seq`.
  */
 export class PendingLog {
-  private readonly heap = new BinaryHeap<Delivered>((a, b) => keyLess(a.draft, b.draft));
+  private readonly heap = new BinaryHeap<Waiting>(keyLess);
 
   /** Wait for the log: a delivered draft and its envelope. */
   push(d: Delivered): void {
-    this.heap.push(d);
+    this.heap.push({ timeNs: d.draft.timeNs, depth: d.draft.depth, source: d.draft.source, n: d.draft.n, envelope: d.envelope });
   }
 
-  /** Wait for the log: an event a partition run ahead delivered (its draft key from its id). */
+  /** Wait for the log: an event a partition run ahead delivered (its order key from its id, `<source>:<n>`). */
   pushEnvelope(e: Envelope): void {
-    const { source, n } = parseEventId(e.id);
-    this.heap.push({ draft: { id: e.id, timeNs: e.timeNs, depth: e.depth, source, n, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload }, envelope: e });
+    const id = e.id;
+    const colon = id.lastIndexOf(":");
+    // The id's source is the envelope's (it names the publisher); reuse that string when it is.
+    const source = colon === e.source.length && id.startsWith(e.source) ? e.source : id.slice(0, colon);
+    this.heap.push({ timeNs: e.timeNs, depth: e.depth, source, n: Number(id.slice(colon + 1)), envelope: e });
   }
 
   /** Take, in canonical order, every event below `watermark` (all without one), numbered from `firstSeq`. */
   take(watermark: Level | undefined, firstSeq: number): Envelope[] {
     const out: Envelope[] = [];
-    for (let p = this.heap.peek(); p !== undefined && (watermark === undefined || levelLess(p.draft, watermark)); p = this.heap.peek()) {
+    for (let p = this.heap.peek(); p !== undefined && (watermark === undefined || below(p, watermark)); p = this.heap.peek()) {
       this.heap.pop();
-      out.push(makeEnvelope({ ...p.envelope, seq: firstSeq + out.length }));
+      out.push(withSeq(p.envelope, firstSeq + out.length));
     }
     return out;
   }
 
   /** Every waiting event in log order, numbered from `firstSeq`, left waiting (rare: a service re-joining). */
   snapshot(firstSeq: number): Envelope[] {
-    const sorted: Delivered[] = [];
+    const sorted: Waiting[] = [];
     for (let p = this.heap.pop(); p !== undefined; p = this.heap.pop()) sorted.push(p);
     for (const p of sorted) this.heap.push(p);
-    return sorted.map((p, i) => makeEnvelope({ ...p.envelope, seq: firstSeq + i }));
+    return sorted.map((p, i) => withSeq(p.envelope, firstSeq + i));
   }
+}
+
+const below = (k: OrderKey, l: Level): boolean => k.timeNs < l.timeNs || (k.timeNs === l.timeNs && k.depth < l.depth);
+
+/** `e` numbered `seq`, its fields in canonical order (`makeEnvelope`'s), in one copy. */
+function withSeq(e: Envelope, seq: number): Envelope {
+  return { id: e.id, run: e.run, seq, timeNs: e.timeNs, depth: e.depth, source: e.source, subject: e.subject, type: e.type, cause: e.cause, payload: e.payload };
 }

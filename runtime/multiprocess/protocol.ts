@@ -162,6 +162,8 @@ export type LevelBatchRequest = z.infer<typeof LevelBatchRequestSchema>;
 
 /** The replies to a `LevelBatchRequest`, in its orders. */
 export const LevelBatchReplySchema = z.object({ replies: z.array(LevelReplySchema), ahead: z.array(RunAheadReplySchema).optional() });
+/** A LevelBatchReply message. */
+export type LevelBatchReply = z.infer<typeof LevelBatchReplySchema>;
 
 /** A service's health: ready after Hello, draining on SIGTERM. */
 export const ServiceHealthSchema = z.object({ service: z.string(), state: z.enum(["ready", "draining"]) });
