@@ -5,7 +5,7 @@ import { buildServicePartitions } from "./inProcessServices.ts";
 import { GPU_KIND, SERVICE_KINDS, type ProcessKind } from "./partition.ts";
 import { ctlSubjects, LevelBatchRequestSchema, LevelRequestSchema, WelcomeSchema, type Hello, type Welcome } from "./protocol.ts";
 import { rebuildFromJetStream } from "./natsRebuild.ts";
-import { levelHandler, runAheadHandler } from "./serviceHostLink.ts";
+import { batchReplyText, levelHandler, runAheadHandler } from "./serviceHostLink.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
 import { keyLess, type OrderKey } from "../../shared/time/scheduler.ts";
 
@@ -75,7 +75,8 @@ export async function runServiceProcess(cfg: ServiceProcessConfig, log: (line: s
         // A round's levels for several of this process's partitions come in one batch.
         if (typeof body === "object" && body !== null && "batch" in body) {
           const req = LevelBatchRequestSchema.parse(body);
-          m.respond(JSON.stringify({ replies: req.batch.map((r) => handle(r)), ...(req.ahead !== undefined ? { ahead: req.ahead.map((r) => ahead(r)) } : {}) }));
+          // Each event run ahead goes out as the line its run made to measure the reply, not stringified again.
+          m.respond(batchReplyText(req.batch.map((r) => handle(r)), req.ahead?.map((r) => ahead(r))));
         } else {
           m.respond(JSON.stringify(handle(LevelRequestSchema.parse(body))));
         }

@@ -6,6 +6,7 @@ import type { Draft } from "../../shared/runtime/draft.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { buildServicePartitions } from "./inProcessServices.ts";
 import { runAhead } from "./runAhead.ts";
+import { batchReplyText } from "./serviceHostLink.ts";
 
 /** GPU 0 of the probe scenario in a whole-GPU host, and its bind request as the one queued event. */
 function probeGpu() {
@@ -54,5 +55,21 @@ describe("running a whole GPU ahead", () => {
     // then it took several replies, and delivered exactly the same events in the same order
     expect(chunks).toBeGreaterThan(3);
     expect(ids).toEqual(one.delivered.map((e) => e.id));
+  });
+
+  it("writes its reply with the lines it measured, the very text JSON.stringify gives, and keeps each reply within the byte budget", () => {
+    // given GPU 0 bound at 10 µs
+    const { run, host, place, bind } = probeGpu();
+    // when it runs ahead with an 8 KiB budget
+    const r = runAhead(host, run, [bind], null, 2_000_000, 0, place, 8192);
+    // then each delivered event's line was kept, and they fill the budget by at most the last level's events
+    expect(r.lines?.length).toBe(r.delivered.length);
+    const bytes = (r.lines ?? []).reduce((n, l) => n + l.length + 1, 0);
+    expect(bytes).toBeGreaterThanOrEqual(8192);
+    const lastLevel = r.delivered.filter((e) => e.timeNs === r.reached?.timeNs && e.depth === r.reached?.depth);
+    expect(bytes - lastLevel.reduce((n, e) => n + JSON.stringify(e).length + 1, 0)).toBeLessThan(8192);
+    // and the batch reply is byte for byte what stringifying the reply gives
+    const { lines: _lines, ...reply } = r;
+    expect(batchReplyText([], [r])).toBe(JSON.stringify({ replies: [], ahead: [reply] }));
   });
 });

@@ -1,7 +1,7 @@
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import type { LevelReply, LevelRequest, RunAheadReply, RunAheadRequest } from "./protocol.ts";
-import { runAhead, type DraftPlace } from "./runAhead.ts";
+import type { LevelReply, LevelRequest, RunAheadRequest } from "./protocol.ts";
+import { runAhead, type DraftPlace, type RunAheadResult } from "./runAhead.ts";
 
 /**
  * The service side of one level exchange, independent of the transport: hand the level to the
@@ -9,8 +9,8 @@ import { runAhead, type DraftPlace } from "./runAhead.ts";
  * directly, in-process, by the coordinator tests.
  */
 export function handleLevel(host: ActorHost, req: LevelRequest): LevelReply {
-  const drafts = host.runLevel(req.level, req.events, req.stopBefore ?? undefined);
-  return { drafts: [...drafts], nextTimer: host.nextTimerKey() ?? null };
+  // runLevel hands over a fresh array of its own: no copy needed.
+  return { drafts: host.runLevel(req.level, req.events, req.stopBefore ?? undefined), nextTimer: host.nextTimerKey() ?? null };
 }
 
 /** A request for a partition this service does not host. */
@@ -44,10 +44,11 @@ export function levelHandler(hosts: ReadonlyMap<number, ActorHost>): (req: Level
 
 /**
  * The service side of `RunAheadRequest`s over a whole-GPU service's partitions: each runs its
- * partition on its own (`runAhead`), idempotent per round and partition like `levelHandler`.
+ * partition on its own (`runAhead`), idempotent per round and partition like `levelHandler`. The
+ * result is a `RunAheadReply` with its events' lines besides: send it with `batchReplyText`.
  */
-export function runAheadHandler(hosts: ReadonlyMap<number, ActorHost>, run: string, placeFor: (partition: number) => (d: Draft) => DraftPlace): (req: RunAheadRequest) => RunAheadReply {
-  const last = new Map<number, { round: number; reply: RunAheadReply }>();
+export function runAheadHandler(hosts: ReadonlyMap<number, ActorHost>, run: string, placeFor: (partition: number) => (d: Draft) => DraftPlace): (req: RunAheadRequest) => RunAheadResult {
+  const last = new Map<number, { round: number; reply: RunAheadResult }>();
   const places = new Map<number, (d: Draft) => DraftPlace>();
   return (req) => {
     const host = hosts.get(req.partition);
@@ -60,4 +61,20 @@ export function runAheadHandler(hosts: ReadonlyMap<number, ActorHost>, run: stri
     last.set(req.partition, { round: req.round, reply });
     return reply;
   };
+}
+
+/** The JSON text of one run ahead's `RunAheadReply`: its events' lines as `runAhead` made them, the rest stringified. */
+function runAheadReplyText(r: RunAheadResult): string {
+  const delivered = r.lines !== undefined ? `[${r.lines.join(",")}]` : JSON.stringify(r.delivered);
+  return `{"delivered":${delivered},"left":${JSON.stringify(r.left)},"reached":${JSON.stringify(r.reached)},"nextTimer":${JSON.stringify(r.nextTimer)}}`;
+}
+
+/**
+ * The JSON text of a `LevelBatchReply` — the very text `JSON.stringify` gives for
+ * `{ replies, ahead }` — written with the lines each run ahead already made for its events
+ * (to measure its reply), so no delivered event is stringified a second time.
+ */
+export function batchReplyText(replies: readonly LevelReply[], ahead: readonly RunAheadResult[] | undefined): string {
+  const aheadText = ahead === undefined ? "" : `,"ahead":[${ahead.map(runAheadReplyText).join(",")}]`;
+  return `{"replies":${JSON.stringify(replies)}${aheadText}}`;
 }
