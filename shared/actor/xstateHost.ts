@@ -1,5 +1,6 @@
 import { createActor, type AnyStateMachine, type Actor, type EventFrom, type InputFrom } from "xstate";
 import type { ActorContext } from "./actor.ts";
+import type { HostedMachine } from "./hostedMachine.ts";
 
 const NS_PER_MS = 1_000_000;
 
@@ -47,9 +48,11 @@ export class MachineFailedError extends Error {
 }
 
 /**
- * Start an XState v5 machine inside an actor: virtual clock and explicit ids. Errors from its
- * actions are caught here (XState would otherwise report them asynchronously) and surface through
- * `sendChecked`, which the host turns into an `ActorHandlerFailed` event.
+ * Start an XState v5 machine inside an actor as an XState actor: virtual clock and explicit ids.
+ * A machine without child actors runs cheaper as a `HostedMachine` (`hostMachine`, same chart and
+ * order of effects, no actor system). Errors from its actions are caught here (XState would
+ * otherwise report them asynchronously) and surface through `sendChecked`, which the host turns
+ * into an `ActorHandlerFailed` event.
  */
 export function startHostedMachine<M extends AnyStateMachine>(ctx: ActorContext, machine: M, opts: HostedMachineOptions<M>): Actor<M> {
   const actor = createActor(machine, {
@@ -63,8 +66,8 @@ export function startHostedMachine<M extends AnyStateMachine>(ctx: ActorContext,
   return actor;
 }
 
-/** Send an event to a hosted machine and throw `MachineFailedError` if handling it failed. */
-export function sendChecked<M extends AnyStateMachine>(actor: Actor<M>, event: EventFrom<M>): void {
+/** Send an event to a hosted machine (an XState actor or a `HostedMachine`) and throw `MachineFailedError` if handling it failed. */
+export function sendChecked<M extends AnyStateMachine>(actor: Actor<M> | HostedMachine<M>, event: EventFrom<M>): void {
   actor.send(event);
   const snap = actor.getSnapshot() as { status: string; error?: unknown };
   if (snap.status === "error") throw new MachineFailedError(actor.id, { cause: snap.error });
