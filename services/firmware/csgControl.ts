@@ -1,4 +1,5 @@
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import { jobIntCsgIf } from "../../shared/gpu/registerFields.ts";
 import { csIdle, refreshInsert, resetCs, scanCsRequests, withCs, writeCsOutput } from "./csControl.ts";
 import { resume } from "./cs/interpreter.ts";
@@ -58,7 +59,7 @@ export function createSlots(f: Firmware, image: BootedImage): CsgSlot[] {
     index, blocks, priority: 0, as: 0, computeCores: 0, fragmentCores: 0, jobsOutstanding: 0, idle: false, idleReported: false,
     out: { ack: 0, doorbellAck: 0, csIrqReq: 0, statusState: 0, endpointReq: 0 },
     cs: blocks.cs.map((b, j) => createCsSlot(index, j, b)),
-    machine: startHostedMachine(f.fw.ctx, f.csgMachine, { id: `${f.fw.ctx.name}.csg${index}.b${f.bootSerial}` }),
+    machine: hostMachine(f.fw.ctx, f.csgMachine, { id: `${f.fw.ctx.name}.csg${index}.b${f.bootSerial}` }),
   }));
 }
 

@@ -1,12 +1,12 @@
-import type { Actor } from "xstate";
 import type { ActorContext } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { PhysicalMemory } from "../../shared/gpu/physicalMemory.ts";
 import { AsViews } from "./asViews.ts";
 import { CsExecutor } from "./csExecutor.ts";
 import { commitSlice, completeJob, type JobEnd } from "./csEffects.ts";
 import { csgSlotMachineOf, runningSlot } from "./csgControl.ts";
-import { createDoorbellMachine } from "./doorbellMachine.ts";
+import { createDoorbellMachine, RungDoorbells } from "./doorbellMachine.ts";
 import type { FirmwareFaults } from "./firmwareFaults.ts";
 import type { FirmwareConfig } from "./firmwareConfig.ts";
 import { FwRuntime } from "./firmwareRuntime.ts";
@@ -28,9 +28,11 @@ import type { SavedCsg } from "./suspendBuffers.ts";
 export class Firmware {
   readonly fw: FwRuntime;
   readonly executor: CsExecutor;
-  readonly mcu: Actor<ReturnType<typeof createMcuMachine>>;
-  readonly doorbells: Actor<ReturnType<typeof createDoorbellMachine>>;
+  readonly mcu: HostedMachine<ReturnType<typeof createMcuMachine>>;
+  readonly doorbells: HostedMachine<ReturnType<typeof createDoorbellMachine>>;
   readonly jobs = new Map<string, JobRecord>();
+  /** Doorbells rung and waiting for the doorbell machine's next pass. */
+  readonly rung = new RungDoorbells();
   /** The CSG slot machine definition, shared by every slot of every boot. */
   readonly csgMachine: ReturnType<typeof csgSlotMachineOf>;
   image: BootedImage | null = null;
@@ -54,10 +56,16 @@ export class Firmware {
       commit: (cs, result, session) => commitSlice(this, cs, result, session),
     });
     this.csgMachine = csgSlotMachineOf(this);
-    this.mcu = startHostedMachine(ctx, createMcuMachine(config.timing.bootNs, bootDeps(this)), { id: `${ctx.name}.mcu` });
-    this.doorbells = startHostedMachine(
+    this.mcu = hostMachine(ctx, createMcuMachine(config.timing.bootNs, bootDeps(this)), { id: `${ctx.name}.mcu` });
+    this.doorbells = hostMachine(
       ctx,
-      createDoorbellMachine(config.timing.requestNs, { handle: (bells, ignorePings) => this.fw.batch(() => handleDoorbells(this, bells, ignorePings)) }),
+      createDoorbellMachine(config.timing.requestNs, {
+        handle: (ignorePings) => {
+          const bells = this.rung.take();
+          this.fw.batch(() => handleDoorbells(this, bells, ignorePings));
+        },
+        forget: () => this.rung.clear(),
+      }),
       { id: `${ctx.name}.doorbells` },
     );
   }
@@ -88,9 +96,9 @@ export class Firmware {
     else if (value === 1 || value === 2) sendChecked(this.mcu, { type: "ENABLE" });
   }
 
-  /** A doorbell page was written. Doorbells reach a running MCU only. */
+  /** A doorbell page was written. Doorbells reach a running MCU only; one already waiting for a pass joins it. */
   doorbell(doorbell: number): void {
-    if (this.running) sendChecked(this.doorbells, { type: "RING", doorbell });
+    if (this.running && this.rung.ring(doorbell)) sendChecked(this.doorbells, { type: "RING" });
   }
 
   /** The MMU answered one of the boot translations. */

@@ -1,4 +1,4 @@
-import type { Actor } from "xstate";
+import type { HostedMachine } from "../../shared/actor/hostedMachine.ts";
 import type { GpuModel } from "../../shared/gpu/model.ts";
 import type { CsState } from "./cs/state.ts";
 import type { createCsgSlotMachine } from "./csgSlotMachine.ts";
@@ -78,7 +78,7 @@ export interface CsSlot {
 export interface CsgSlot {
   readonly index: number;
   readonly blocks: CsgBlocks;
-  readonly machine: Actor<ReturnType<typeof createCsgSlotMachine>>;
+  readonly machine: HostedMachine<ReturnType<typeof createCsgSlotMachine>>;
   out: CsgOutputWords;
   /** CSG priority, endpoint_req [31:28]. */
   priority: number;

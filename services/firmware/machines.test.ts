@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createActor, type AnyStateMachine } from "xstate";
 import { createCsgSlotMachine } from "./csgSlotMachine.ts";
-import { createDoorbellMachine } from "./doorbellMachine.ts";
+import { createDoorbellMachine, RungDoorbells } from "./doorbellMachine.ts";
 import { createMcuMachine } from "./mcuMachine.ts";
 
 /** XState's clock, advanced by hand (ms, as XState counts). */
@@ -89,21 +89,26 @@ describe("MCU lifecycle machine", () => {
 });
 
 describe("doorbell handling machine", () => {
-  it("answers every doorbell rung before the pass in one pass, global first, and can be made to ignore pings", () => {
-    const passes: [number, number[], boolean][] = [];
-    const { actor, clock } = host(createDoorbellMachine(2_000, { handle: (d, ignore) => passes.push([clock.now, [...d], ignore]) }));
-    actor.send({ type: "RING", doorbell: 3 });
+  it("answers every doorbell rung before the pass in one pass, global first, forgets them on STOP, and can be made to ignore pings", () => {
+    const passes: [number, readonly number[], boolean][] = [];
+    const rung = new RungDoorbells();
+    const { actor, clock } = host(createDoorbellMachine(2_000, { handle: (ignore) => passes.push([clock.now, rung.take(), ignore]), forget: () => rung.clear() }));
+    const ring = (doorbell: number) => {
+      if (rung.ring(doorbell)) actor.send({ type: "RING" });
+    };
+    ring(3);
     clock.advance(0.001);
-    actor.send({ type: "RING", doorbell: 0 });
-    actor.send({ type: "RING", doorbell: 3 });
+    ring(0);
+    ring(3);
     clock.advance(0.002);
     actor.send({ type: "IGNORE_PINGS" });
-    actor.send({ type: "RING", doorbell: 0 });
+    ring(0);
     clock.advance(0.002);
-    actor.send({ type: "RING", doorbell: 1 });
+    ring(1);
     actor.send({ type: "STOP" });
+    ring(2);
     clock.advance(0.01);
-    expect(passes).toEqual([[0.002, [0, 3], false], [0.005, [0], true]]);
+    expect(passes).toEqual([[0.002, [0, 3], false], [0.005, [0], true], [0.007, [2], true]]);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { Actor } from "xstate";
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { EXCEPTION, exceptionName } from "../../shared/gpu/exceptions.ts";
@@ -58,12 +58,12 @@ export function mmuActor(config: MmuConfig, mem: PhysicalMemory): ActorSpec {
     name: `gpu${config.gpu}.mmu`,
     subscribes: [paths.cmd, paths.translate, regsPaths(config.gpu).reset],
     create(ctx: ActorContext): ActorBehaviour {
-      const slots = new Map<number, { data: AsData; machine: Actor<ReturnType<typeof createAsSlotMachine>> }>();
+      const slots = new Map<number, { data: AsData; machine: HostedMachine<ReturnType<typeof createAsSlotMachine>> }>();
       for (let as = 0; as < 32; as++) {
         if (Math.floor(config.asPresent / 2 ** as) % 2 === 0) continue;
         const data: AsData = { tlb: new AsTlb(), pt: undefined, stalled: [], reported: new WeakSet() };
         const machine = createAsSlotMachine(as, config.commandLatencyNs, slotDeps(ctx, config, mem, as, data));
-        slots.set(as, { data, machine: startHostedMachine(ctx, machine, { id: `${ctx.name}.as${as}` }) });
+        slots.set(as, { data, machine: hostMachine(ctx, machine, { id: `${ctx.name}.as${as}` }) });
       }
       return {
         handle(e: Envelope) {

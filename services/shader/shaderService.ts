@@ -1,6 +1,6 @@
-import type { Actor } from "xstate";
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { INJECT_PATH } from "../../shared/runtime/simulation.ts";
@@ -32,7 +32,7 @@ export interface ShaderConfig {
   readonly initialHz: number;
 }
 
-type JobActor = Actor<typeof jobMachine>;
+type JobActor = HostedMachine<typeof jobMachine>;
 
 /**
  * The shader cores of one GPU as an actor (`gpu<N>.shader`). A dispatched job has its ranges
@@ -134,7 +134,7 @@ export function shaderActor(config: ShaderConfig): ActorSpec {
         if (jobs.has(dispatched.job)) return void ctx.publish(JobFaulted, paths.job, { job: dispatched.job, as: dispatched.as, reason: "duplicate-job" });
         const { spec, faultHalfway: halfway } = faults.atDispatch(dispatched);
         if (halfway) faultHalfway.add(spec.job);
-        const machine = startHostedMachine(ctx, jobMachine, { id: `${ctx.name}.job.${spec.job}`, input: { spec, deps: jobDeps(spec) } });
+        const machine = hostMachine(ctx, jobMachine, { id: `${ctx.name}.job.${spec.job}`, input: { spec, deps: jobDeps(spec) } });
         jobs.set(spec.job, machine);
         const writes = (spec.writes ?? []).map((w) => ({ va: w.va, size: Buffer.byteLength(w.data, "base64"), access: "write" as const }));
         ctx.publish(TranslationRequested, mmu.translate, { requester: ctx.name, job: spec.job, as: spec.as, ranges: [...spec.ranges, ...writes.filter((w) => w.size > 0)] });
