@@ -6,6 +6,8 @@
 //
 //   npm run bench:mp            writes bench/results-mp.json and prints the table (frames and fleet)
 //   npm run bench:mp -- --own16 also 16 GPUs with every actor its own process (16 shards: ~150 processes)
+//   npm run bench:mp -- --frames N --cycles M   frames per GPU (default 30) and power cycles per GPU
+//                               (default 200): long enough that neither side is mostly JIT warm-up
 //
 // Only the run is timed (from the first delivered event to the end), not process start-up.
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -113,8 +115,8 @@ export async function multiprocessBench(
   opts: { readonly cycles?: number; readonly frames?: number; readonly own16?: boolean; readonly log?: (l: string) => void } = {},
 ): Promise<BenchResult[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const cycles = opts.cycles ?? 40;
-  const frames = opts.frames ?? 6;
+  const cycles = opts.cycles ?? 200;
+  const frames = opts.frames ?? 30;
   const deployments: Deployment[] = [
     { gpus: 1, shards: 1, label: "1 GPU, every actor its own process" },
     { gpus: 4, shards: 4, label: "4 GPUs, every actor its own process" },
@@ -162,7 +164,16 @@ export async function multiprocessBench(
 
 // Run directly (npm run bench:mp), not when bench/main.ts imports multiprocessBench.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const results = await multiprocessBench({ own16: process.argv.includes("--own16") });
+  const option = (name: string): number | undefined => {
+    const i = process.argv.indexOf(name);
+    if (i < 0) return undefined;
+    const n = Number(process.argv[i + 1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a whole number of at least 1, got '${process.argv[i + 1] ?? ""}'`);
+    return n;
+  };
+  const frames = option("--frames");
+  const cycles = option("--cycles");
+  const results = await multiprocessBench({ own16: process.argv.includes("--own16"), ...(frames !== undefined ? { frames } : {}), ...(cycles !== undefined ? { cycles } : {}) });
   writeFileSync("bench/results-mp.json", JSON.stringify({ node: process.version, results }, null, 2) + "\n");
   process.stdout.write(formatTable(results) + "\n");
 }
