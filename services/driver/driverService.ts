@@ -1,5 +1,6 @@
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { ERRNO } from "../../shared/gpu/errno.ts";
@@ -53,7 +54,7 @@ export function driverActor(gpu: number, model: GpuModel, opts: DriverOptions = 
     name: `drv${gpu}`,
     subscribes: [driverPaths(gpu).bind, regs.read, regs.irq, pwr.state, pwr.error, uapi.file, uapi.ioctl, uapi.mmap, uapi.vm, ...powerPolicySubscriptions(gpu), ...fenceSideSubscriptions(gpu)],
     create(ctx: ActorContext): ActorBehaviour {
-      const lifecycle = startHostedMachine(ctx, deviceLifecycleMachine, { id: `${ctx.name}.device` });
+      const lifecycle = hostMachine(ctx, deviceLifecycleMachine, { id: `${ctx.name}.device` });
       const tasks = new KernelTaskRunner(ctx, gpu);
       let device: DeviceCtx<"registered"> | undefined;
       let front: UapiDevice | undefined;

@@ -1,5 +1,6 @@
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry, type PayloadOf } from "../../shared/events/registry.ts";
 import { ERRNO } from "../../shared/gpu/errno.ts";
@@ -45,7 +46,7 @@ export function ledDriverActor(): ActorSpec {
     name: LED_ACTORS.driver,
     subscribes: [ledPaths.bind, ledPaths.dev, ledPaths.irq],
     create(ctx: ActorContext): ActorBehaviour {
-      const lifecycle = startHostedMachine(ctx, ledLifecycleMachine, { id: `${ctx.name}.lifecycle` });
+      const lifecycle = hostMachine(ctx, ledLifecycleMachine, { id: `${ctx.name}.lifecycle` });
       let lockMode: LockMode = "irqsave";
       let latchDelayNs = 0;
       let cpu: CpuLockState = CPU_IDLE;

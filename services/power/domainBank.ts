@@ -1,6 +1,6 @@
-import type { Actor } from "xstate";
 import type { ActorContext } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import { createPowerDomainMachine, type DomainMasks, type PowerDomainConfig, type PowerEvent, type PowerRejection } from "./powerDomainMachine.ts";
 import { POWER_DOMAINS, type PowerDomain } from "./powerDomain.ts";
 
@@ -29,7 +29,7 @@ export interface DomainBank {
 /** Cores before L2 when everything loses power at once: the log then reads in the usual power-down order. */
 const RESET_ORDER: readonly PowerDomain[] = ["shader", "tiler", "l2"];
 
-type DomainActor = Actor<ReturnType<typeof createPowerDomainMachine>>;
+type DomainActor = HostedMachine<ReturnType<typeof createPowerDomainMachine>>;
 
 /**
  * Start the L2, tiler and shader-core machines with the rules between them: cores power up only
@@ -65,7 +65,7 @@ export function startDomainBank(ctx: ActorContext, domains: Readonly<Record<Powe
       changed: (ready, trans) => deps.changed(domain, ready, trans),
       rejected: (mask, reason) => deps.rejected(domain, mask, reason),
     });
-    machines.set(domain, startHostedMachine(ctx, machine, { id: `${ctx.name}.${domain}` }));
+    machines.set(domain, hostMachine(ctx, machine, { id: `${ctx.name}.${domain}` }));
   }
   return {
     request: (domain, type, mask) => send(domain, { type, mask }),

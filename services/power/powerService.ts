@@ -1,5 +1,6 @@
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { pathOf } from "../../shared/events/subjects.ts";
@@ -85,7 +86,7 @@ export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
           ctx.publish(FrequencyChanged, paths.state, { hz: opp.hz, microvolt: opp.microvolt });
         },
       });
-      const freq = startHostedMachine(ctx, frequency, { id: `${ctx.name}.frequency` });
+      const freq = hostMachine(ctx, frequency, { id: `${ctx.name}.frequency` });
       const rail = () => freq.getSnapshot().context;
       const supplies = startSupplyBank(ctx, config.supplies, {
         changed: (kind, name, enabled) => {
@@ -104,8 +105,11 @@ export function powerControllerActor(config: PowerControllerConfig): ActorSpec {
         currentHz: () => rail().hz,
         setOpp: (opp) => sendChecked(freq, { type: "SET", opp }),
       });
-      const isPowered = () => !supplies.has("regulator", "mali") || supplies.isEnabled("regulator", "mali");
-      const isClocked = () => !supplies.has("clock", "core") || supplies.isEnabled("clock", "core");
+      // The supplies a model has are fixed at start; the energy account asks on nearly every event.
+      const hasMali = supplies.has("regulator", "mali");
+      const hasCore = supplies.has("clock", "core");
+      const isPowered = () => !hasMali || supplies.isEnabled("regulator", "mali");
+      const isClocked = () => !hasCore || supplies.isEnabled("clock", "core");
       const domains = startDomainBank(ctx, config.domains, {
         isPowered,
         isClocked,

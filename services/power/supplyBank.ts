@@ -1,6 +1,6 @@
-import type { Actor } from "xstate";
 import type { ActorContext } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import { createSupplyMachine, type SupplyFaultMode, type SupplyKind } from "./supplyMachine.ts";
 
 /** The clocks and regulators of a GPU, by DT name, and how they start. */
@@ -36,7 +36,7 @@ export interface SupplyBank {
   snapshot(): { clocks: Record<string, string>; regulators: Record<string, string> };
 }
 
-type SupplyActor = Actor<ReturnType<typeof createSupplyMachine>>;
+type SupplyActor = HostedMachine<ReturnType<typeof createSupplyMachine>>;
 
 /** Start a machine per clock and regulator of the config inside the actor `ctx`. */
 export function startSupplyBank(ctx: ActorContext, config: SuppliesConfig, deps: SupplyBankDeps): SupplyBank {
@@ -46,7 +46,7 @@ export function startSupplyBank(ctx: ActorContext, config: SuppliesConfig, deps:
       { kind, name, enableRampNs: kind === "regulator" ? config.regulatorEnableRampNs : 0, initiallyEnabled: config.enabledAtStart },
       { changed: (enabled) => deps.changed(kind, name, enabled), failed: (errno) => deps.failed(kind, name, errno) },
     );
-    machines[kind].set(name, startHostedMachine(ctx, machine, { id: `${ctx.name}.${kind}.${name}` }));
+    machines[kind].set(name, hostMachine(ctx, machine, { id: `${ctx.name}.${kind}.${name}` }));
   };
   for (const c of config.clocks) start("clock", c);
   for (const r of config.regulators) start("regulator", r);

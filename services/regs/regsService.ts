@@ -1,5 +1,6 @@
 import type { ActorBehaviour, ActorContext, ActorSpec } from "../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../shared/actor/xstateHost.ts";
+import { hostMachine } from "../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../shared/events/envelope.ts";
 import { EventRegistry } from "../../shared/events/registry.ts";
 import { GPU_CONTROL as G, registerName } from "../../shared/gpu/registers.ts";
@@ -67,7 +68,7 @@ export function regsActor(config: RegsConfig): ActorSpec {
       const ignore = (offset: number, value: number, reason: "read-only" | "unknown-register" | "not-present" | "busy" | "unsupported"): void => {
         ctx.publish(RegisterWriteIgnored, paths.error, { offset, name: registerName(offset), value, reason });
       };
-      const control = startHostedMachine(
+      const control = hostMachine(
         ctx,
         createGpuControlMachine(config, {
           resetDone: (kind) =>

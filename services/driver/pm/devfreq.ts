@@ -10,9 +10,9 @@
  * for the current OPP, and devfreq notifies nothing but a trace); no devfreq cooling, PM QoS or
  * sysfs limits; `trans_stat` keeps counts, not time in state.
  */
-import type { Actor } from "xstate";
 import type { ActorContext } from "../../../shared/actor/actor.ts";
-import { sendChecked, startHostedMachine } from "../../../shared/actor/xstateHost.ts";
+import { hostMachine, type HostedMachine } from "../../../shared/actor/hostedMachine.ts";
+import { sendChecked } from "../../../shared/actor/xstateHost.ts";
 import type { Envelope } from "../../../shared/events/envelope.ts";
 import { EventRegistry } from "../../../shared/events/registry.ts";
 import type { Opp } from "../../../shared/gpu/model.ts";
@@ -65,7 +65,7 @@ export function startDevfreq(s: DevfreqSetup, t: DevfreqTunables): Devfreq {
   let lastLoad = 0;
   let polls = 0;
   const transStat: Record<string, number> = {};
-  const machine: Actor<ReturnType<typeof createDevfreqMachine>> = startHostedMachine(
+  const machine: HostedMachine<ReturnType<typeof createDevfreqMachine>> = hostMachine(
     s.ctx,
     createDevfreqMachine(t.pollingNs, {
       startUpdate: () =>
