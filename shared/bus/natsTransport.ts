@@ -1,17 +1,9 @@
-import {
-  connect,
-  NoRespondersError as NatsNoRespondersError,
-  TimeoutError as NatsTimeoutError,
-  type Msg,
-  type NatsConnection,
-  type Status,
-} from "@nats-io/transport-node";
+import { connect, type Msg, type NatsConnection, type Status } from "@nats-io/transport-node";
 import { Observable, Subject } from "rxjs";
 import { isValidPattern, isValidSubject } from "../events/subjects.ts";
+import { ReplyInbox } from "./natsReplyInbox.ts";
 import {
   InvalidSubjectError,
-  NoRespondersError,
-  RequestTimeoutError,
   type RequestOptions,
   type Transport,
   type TransportData,
@@ -67,15 +59,6 @@ function toPayload(data: TransportData): string | Uint8Array {
   return typeof data === "string" || data instanceof Uint8Array ? data : JSON.stringify(data);
 }
 
-/** Does `err` or any error in its `cause` chain satisfy `test`? */
-function causedBy(err: unknown, test: (e: unknown) => boolean): boolean {
-  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    if (test(e)) return true;
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
-}
-
 /** Map a client status to the transport's vocabulary; undefined for the ones callers need not see. */
 function toStatus(s: Status): TransportStatus | undefined {
   switch (s.type) {
@@ -95,13 +78,16 @@ function toStatus(s: Status): TransportStatus | undefined {
  * arrive as the bytes sent (`Uint8Array`); objects are published as JSON text. The client
  * reconnects forever and re-subscribes on reconnection, so subscriptions outlive a server restart;
  * publications made while disconnected are buffered by the client and sent on reconnection.
+ * Requests share one reply inbox (`ReplyInbox`).
  */
 export class NatsTransport implements Transport {
   readonly kind = "nats" as const;
   private readonly status$ = new Subject<TransportStatus>();
+  private readonly replies: ReplyInbox;
 
   /** Wrap an open connection; prefer `connectNatsTransport`, which sets the reconnect policy. */
   constructor(readonly connection: NatsConnection) {
+    this.replies = new ReplyInbox(connection);
     void this.pumpStatus();
   }
 
@@ -111,6 +97,7 @@ export class NatsTransport implements Transport {
       if (t !== undefined) this.status$.next(t);
     }
     const why = await this.connection.closed();
+    this.replies.close(why instanceof Error ? why.message : "connection closed");
     this.status$.next(why instanceof Error ? { kind: "closed", detail: why.message } : { kind: "closed" });
     this.status$.complete();
   }
@@ -152,14 +139,7 @@ export class NatsTransport implements Transport {
 
   async request(subject: string, data: TransportData, opts: RequestOptions): Promise<TransportMessage> {
     if (!isValidSubject(subject)) throw new InvalidSubjectError(subject, "request");
-    try {
-      const msg = await this.connection.request(subject, toPayload(data), { timeout: opts.timeoutMs });
-      return this.toMessage(msg);
-    } catch (e) {
-      if (causedBy(e, (c) => c instanceof NatsNoRespondersError)) throw new NoRespondersError(subject, { cause: e });
-      if (causedBy(e, (c) => c instanceof NatsTimeoutError)) throw new RequestTimeoutError(subject, opts.timeoutMs, { cause: e });
-      throw e;
-    }
+    return this.toMessage(await this.replies.request(subject, toPayload(data), opts.timeoutMs));
   }
 
   flush(): Promise<void> {
