@@ -9,7 +9,7 @@ import { keyLess } from "../../shared/time/scheduler.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
 import { PendingLog, type Delivered } from "./pendingLog.ts";
-import { exchangeRound, type RemoteService } from "./roundExchanges.ts";
+import { exchangeRound, type RemoteService, type RoundRequest } from "./roundExchanges.ts";
 import { LogWriter, type WrittenObserver } from "./logWriter.ts";
 import type { RunAheadReply, RunAheadRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
@@ -61,6 +61,13 @@ const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.de
 /** About how many bytes of events the runs ahead of one process may return in one reply (NATS messages are limited to 1 MiB by default). */
 const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 
+/**
+ * At most about this many bytes of events wait for a service's next request (`requestsOf`); past
+ * that its share goes out at once. It bounds the coordinator's memory and the request's size (a
+ * memory write may carry tens of KiB, and a NATS message is limited to 1 MiB by default).
+ */
+const HELD_BACK_BYTES = 256 * 1024;
+
 /** A subject's listeners are in no partition. */
 const NOBODY = -2;
 
@@ -69,7 +76,9 @@ const NOBODY = -2;
  * of events, numbers them into the log, and steps the run in rounds: each round's events go, in
  * one request per service and partition, to the services whose actors listen to them or whose
  * timers fall in the round; the services answer with what their actors published. A level can
- * only cause later levels, so every service handles its share in parallel.
+ * only cause later levels, so every service handles its share in parallel. A share that only a
+ * service's shadows see (the memory replica's writes, which every process hosts) is held back
+ * for that service's next request rather than waking it for a round that changes nothing else.
  *
  * Lookahead: the GPUs of a fleet are independent — no actor of one sees another's events — so a
  * round takes the next level of *every* partition at once, not only the run's earliest level, and
@@ -88,6 +97,10 @@ const NOBODY = -2;
 export class Coordinator {
   private readonly queue: PartitionedQueue;
   private readonly routes = new Map<string, RemoteService[]>();
+  private readonly owners = new Map<string, RemoteService[]>();
+  /** Per service, the levels of events for its shadows only, held back for its next request (`requestsOf`). */
+  private readonly heldBack = new Map<RemoteService, { readonly levels: { level: Level; events: Envelope[] }[]; bytes: number }>();
+  private readonly sizes = new WeakMap<Envelope, number>();
   private readonly listeners = new Map<string, number>();
   private readonly actorPartition = new Map<string, number>();
   private readonly partitions: readonly number[];
@@ -257,6 +270,26 @@ export class Coordinator {
     return list;
   }
 
+  /** About how many bytes of JSON `e` takes in a request (its payload measured once: every held-back service counts it). */
+  private sizeOf(e: Envelope): number {
+    let size = this.sizes.get(e);
+    if (size === undefined) {
+      size = 256 + (JSON.stringify(e.payload)?.length ?? 0);
+      this.sizes.set(e, size);
+    }
+    return size;
+  }
+
+  /** The services some owned actor of which listens to `subject` (a service naming no owned patterns counts as owning all it listens to). */
+  private ownersFor(subject: string): RemoteService[] {
+    let list = this.owners.get(subject);
+    if (list === undefined) {
+      list = this.servicesFor(subject).filter((s) => s.ownedPatterns === undefined || s.ownedPatterns.some((p) => matchSubject(p, subject)));
+      this.owners.set(subject, list);
+    }
+    return list;
+  }
+
   /** The next level of partition `p`: its earliest queued event or its services' earliest timer. */
   private nextLevelOf(p: number): Level | undefined {
     let level = this.queue.peekLevel(p);
@@ -395,22 +428,51 @@ export class Coordinator {
     for (const s of this.byPartition.get(partition) ?? []) s.nextTimer = reply.nextTimer;
   }
 
-  /** One request per service with events or a timer in the round, at its partition's level. */
-  private requestsOf(round: ReadonlyMap<number, Level>, whole: Level | undefined): { service: RemoteService; level: Level; events: Envelope[] }[] {
+  /**
+   * One request per service with events or a timer in the round, at its partition's level. A
+   * service whose share is only events for its shadows (a memory replica's writes, seen by every
+   * process) gets no request: the share is held back and goes with its next request, as `earlier`
+   * levels — shadows publish nothing and arm no timer, so nothing the round brings back changes.
+   */
+  private requestsOf(round: ReadonlyMap<number, Level>, whole: Level | undefined): RoundRequest[] {
     const batches = new Map<RemoteService, Envelope[]>();
+    const owning = new Set<RemoteService>();
     for (const { envelope } of this.round) {
       for (const s of this.servicesFor(envelope.subject)) {
         let b = batches.get(s);
         if (b === undefined) batches.set(s, (b = []));
         b.push(envelope);
       }
+      for (const s of this.ownersFor(envelope.subject)) owning.add(s);
     }
     const levelFor = (s: RemoteService): Level | undefined => whole ?? round.get(s.partition as number);
     for (const s of this.opts.services) {
       const level = levelFor(s);
-      if (level !== undefined && s.nextTimer !== null && sameLevel(levelOf(s.nextTimer), level) && !batches.has(s)) batches.set(s, []);
+      if (level !== undefined && s.nextTimer !== null && sameLevel(levelOf(s.nextTimer), level)) {
+        owning.add(s);
+        if (!batches.has(s)) batches.set(s, []);
+      }
     }
-    return [...batches].map(([service, events]) => ({ service, level: levelFor(service) as Level, events }));
+    const out: RoundRequest[] = [];
+    for (const [service, events] of batches) {
+      const level = levelFor(service) as Level;
+      const held = this.heldBack.get(service);
+      if (!owning.has(service)) {
+        let bytes = held?.bytes ?? 0;
+        for (const e of events) bytes += this.sizeOf(e);
+        if (bytes <= HELD_BACK_BYTES) {
+          if (held === undefined) this.heldBack.set(service, { levels: [{ level, events }], bytes });
+          else {
+            held.levels.push({ level, events });
+            held.bytes = bytes;
+          }
+          continue;
+        }
+      }
+      if (held !== undefined) this.heldBack.delete(service);
+      out.push(held === undefined ? { service, level, events } : { service, level, events, earlier: held.levels });
+    }
+    return out;
   }
 
   /**

@@ -8,20 +8,31 @@ import { actorsOfService, GPU_KIND, placementOf, SERVICE_KINDS, type ProcessKind
 import { LevelBatchReplySchema, LevelBatchRequestSchema, LevelReplySchema, LevelRequestSchema, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
 import { batchReplyText, handleLevel, levelHandler, runAheadHandler } from "./serviceHostLink.ts";
 import type { ActorSpec } from "../../shared/actor/actor.ts";
-import { matchSubject, pathOf } from "../../shared/events/subjects.ts";
+import { matchSubject, pathOf, subjectOf } from "../../shared/events/subjects.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import type { DraftPlace } from "./runAhead.ts";
 
 /** Build the actor host of one service as its process would: its own world, its owned actors and shadows. */
-export function buildServiceHost(run: string, seed: number, scenario: Scenario, kind: ProcessKind, gpus: ReadonlySet<number>): { host: ActorHost; owned: string[]; shadows: string[] } {
+export function buildServiceHost(
+  run: string,
+  seed: number,
+  scenario: Scenario,
+  kind: ProcessKind,
+  gpus: ReadonlySet<number>,
+): { host: ActorHost; owned: string[]; shadows: string[]; ownedPatterns: string[] } {
   const world = buildWorld(scenario, loadGpuModel(scenario.model));
   const { owned, shadows } = actorsOfService(world, kind, gpus);
   const host = new ActorHost({ run, seed, registry: createCatalogue() });
   // Shadows first: a memory replica must apply a write before this process's other actors see it.
   for (const a of shadows) host.add(a, true);
   for (const a of owned) host.add(a);
-  return { host, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name) };
+  return { host, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name), ownedPatterns: patternsOf(run, owned) };
+}
+
+/** The full subject patterns `actors` listen to, each once (a service's owned patterns: `HelloSchema.ownedPatterns`). */
+export function patternsOf(run: string, actors: readonly ActorSpec[]): string[] {
+  return [...new Set(actors.flatMap((a) => a.subscribes.map((p) => subjectOf(run, p))))];
 }
 
 /** One partition of a service process: the actors of one GPU in an actor host of their own. */
@@ -29,6 +40,8 @@ export interface ServicePartitionHost {
   readonly partition: number;
   readonly host: ActorHost;
   readonly owned: string[];
+  /** The patterns its owned actors listen to (its shadows' events may be held back: `HelloSchema.ownedPatterns`). */
+  readonly ownedPatterns: string[];
 }
 
 /**
@@ -47,10 +60,11 @@ export function buildServicePartitions(
   const world = buildWorld(scenario, loadGpuModel(scenario.model));
   const { owned, shadows } = actorsOfService(world, kind, gpus);
   const byGpu = new Map<number, ServicePartitionHost>();
+  const ownedSpecs = new Map<number, ActorSpec[]>();
   const partitionOf = (name: string): ServicePartitionHost => {
     const gpu = placementOf(name)?.gpu ?? 0;
     let p = byGpu.get(gpu);
-    if (p === undefined) byGpu.set(gpu, (p = { partition: gpu, host: new ActorHost({ run, seed, registry: createCatalogue() }), owned: [] }));
+    if (p === undefined) byGpu.set(gpu, (p = { partition: gpu, host: new ActorHost({ run, seed, registry: createCatalogue() }), owned: [], ownedPatterns: [] }));
     return p;
   };
   // Shadows first: a memory replica must apply a write before this process's other actors see it.
@@ -59,7 +73,9 @@ export function buildServicePartitions(
     const p = partitionOf(a.name);
     p.host.add(a);
     p.owned.push(a.name);
+    ownedSpecs.set(p.partition, [...(ownedSpecs.get(p.partition) ?? []), a]);
   }
+  for (const p of byGpu.values()) p.ownedPatterns.push(...patternsOf(run, ownedSpecs.get(p.partition) ?? []));
   // A partition with shadows only (a GPU none of whose actors this service owns) has nothing to do.
   const partitions = [...byGpu.values()].filter((p) => p.owned.length > 0).sort((a, b) => a.partition - b.partition);
   return { partitions, owned: owned.map((a) => a.name), shadows: shadows.map((a) => a.name), placeFor: (p) => placeInPartition(world, p) };
@@ -95,13 +111,14 @@ export function inProcessServices(run: string, seed: number, scenario: Scenario)
   const services: RemoteService[] = [];
   for (const kind of SERVICE_KINDS) {
     for (let gpu = 0; gpu < scenario.gpus; gpu++) {
-      const { host, owned } = buildServiceHost(run, seed, scenario, kind, new Set([gpu]));
+      const { host, owned, ownedPatterns } = buildServiceHost(run, seed, scenario, kind, new Set([gpu]));
       if (owned.length === 0) continue;
       services.push({
         name: `${kind}-${gpu}`,
         partition: gpu,
         actors: owned,
         patterns: host.subscribedPatterns(),
+        ownedPatterns,
         nextTimer: host.nextTimerKey() ?? null,
         exchange: (req) => {
           const wireReq = LevelRequestSchema.parse(JSON.parse(JSON.stringify(req)));

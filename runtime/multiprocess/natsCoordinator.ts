@@ -61,11 +61,21 @@ export function remoteServicesOf(h: Hello, exchange: (req: LevelRequest) => Prom
   if (h.partitions !== undefined) {
     // A service that names its partitions takes a round's levels for all of them in one message.
     const batch = exchangeBatch !== undefined ? { exchangeBatch, ...(h.runAhead === true ? { runAhead: true } : {}) } : {};
-    return h.partitions.map((p) => ({ name: h.service, partition: p.partition, actors: p.actors, patterns: p.patterns, nextTimer: p.nextTimer, exchange, ...batch }));
+    return h.partitions.map((p) => ({
+      name: h.service,
+      partition: p.partition,
+      actors: p.actors,
+      patterns: p.patterns,
+      ...(p.ownedPatterns !== undefined ? { ownedPatterns: p.ownedPatterns } : {}),
+      nextTimer: p.nextTimer,
+      exchange,
+      ...batch,
+    }));
   }
   const gpus = new Set(h.actors.map((a) => placementOf(a)?.gpu));
   const partition = gpus.size === 1 ? [...gpus][0] : undefined;
-  return [{ name: h.service, actors: h.actors, patterns: h.patterns, nextTimer: h.nextTimer, exchange, ...(partition !== undefined ? { partition } : {}) }];
+  const owned = h.ownedPatterns !== undefined ? { ownedPatterns: h.ownedPatterns } : {};
+  return [{ name: h.service, actors: h.actors, patterns: h.patterns, ...owned, nextTimer: h.nextTimer, exchange, ...(partition !== undefined ? { partition } : {}) }];
 }
 
 /**

@@ -49,6 +49,8 @@ export const ServicePartitionSchema = z.object({
   actors: z.array(z.string()),
   patterns: z.array(z.string()),
   nextTimer: OrderKeySchema.nullable(),
+  /** The patterns its owned actors listen to (see `HelloSchema.ownedPatterns`). */
+  ownedPatterns: z.array(z.string()).optional(),
 });
 
 /**
@@ -62,6 +64,13 @@ export const HelloSchema = z.object({
   shadows: z.array(z.string()),
   patterns: z.array(z.string()),
   nextTimer: OrderKeySchema.nullable(),
+  /**
+   * The patterns its owned actors listen to, when its shadows listen to others. An event that
+   * matches only its shadows' patterns changes nothing but those shadows — they publish nothing
+   * and arm no timer — so the coordinator may hold it back and send it with the service's next
+   * request (`LevelRequest.earlier`) instead of in a round of its own. Without it, never.
+   */
+  ownedPatterns: z.array(z.string()).optional(),
   partitions: z.array(ServicePartitionSchema).optional(),
   /**
    * The service hosts every actor of its partitions (a whole GPU per partition) and can run a
@@ -110,6 +119,12 @@ export const LevelRequestSchema = z.object({
   level: LevelSchema,
   events: z.array(EnvelopeSchema),
   stopBefore: OrderKeySchema.nullable(),
+  /**
+   * Earlier levels' events for the service's shadows only, held back by the coordinator (see
+   * `HelloSchema.ownedPatterns`), in level order: handled first, each at its level. They publish
+   * nothing and arm no timer; a service that rebuilt from the log skips those its rebuild replayed.
+   */
+  earlier: z.array(z.object({ level: LevelSchema, events: z.array(EnvelopeSchema) })).optional(),
 });
 /** A LevelRequest message. */
 export type LevelRequest = z.infer<typeof LevelRequestSchema>;

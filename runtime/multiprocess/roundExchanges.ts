@@ -16,6 +16,11 @@ export interface RemoteService {
   readonly partition?: number;
   /** The actors it hosts (an event nobody listens to belongs to its source's partition). */
   readonly actors?: readonly string[];
+  /**
+   * The patterns its owned actors listen to, when its shadows listen to others: an event only its
+   * shadows see may be held back for its next request (`LevelRequest.earlier`). Undefined: never.
+   */
+  readonly ownedPatterns?: readonly string[];
   nextTimer: OrderKey | null;
   exchange(req: LevelRequest): Promise<LevelReply>;
   /**
@@ -30,6 +35,14 @@ export interface RemoteService {
   readonly runAhead?: boolean;
 }
 
+/** One service's share of a round: its level, the round's events it listens to, and the earlier levels held back for its shadows. */
+export interface RoundRequest {
+  readonly service: RemoteService;
+  readonly level: Level;
+  readonly events: Envelope[];
+  readonly earlier?: NonNullable<LevelRequest["earlier"]>;
+}
+
 /** What one exchange of a round brought back. */
 export type RoundReply = { readonly kind: "level"; readonly drafts: Draft[] } | { readonly kind: "ahead"; readonly partition: number; readonly reply: RunAheadReply };
 
@@ -40,15 +53,16 @@ export type RoundReply = { readonly kind: "level"; readonly drafts: Draft[] } | 
  */
 export function exchangeRound(
   round: number,
-  requests: readonly { service: RemoteService; level: Level; events: Envelope[] }[],
+  requests: readonly RoundRequest[],
   aheads: readonly { service: RemoteService; req: RunAheadRequest }[],
 ): Promise<readonly RoundReply[]>[] {
-  const toRequest = (service: RemoteService, level: Level, events: Envelope[]): LevelRequest => ({
+  const toRequest = ({ service, level, events, earlier }: RoundRequest): LevelRequest => ({
     round,
     level,
     events,
     stopBefore: null,
     ...(service.partition !== undefined ? { partition: service.partition } : {}),
+    ...(earlier !== undefined ? { earlier } : {}),
   });
   const batches = new Map<string, { service: RemoteService; levels: { service: RemoteService; req: LevelRequest }[]; ahead: RunAheadRequest[] }>();
   const out: Promise<readonly RoundReply[]>[] = [];
@@ -57,17 +71,18 @@ export function exchangeRound(
     if (b === undefined) batches.set(service.name, (b = { service, levels: [], ahead: [] }));
     return b;
   };
-  for (const { service, level, events } of requests) {
+  for (const r of requests) {
+    const service = r.service;
     if (service.exchangeBatch === undefined) {
       out.push(
-        service.exchange(toRequest(service, level, events)).then((reply) => {
+        service.exchange(toRequest(r)).then((reply) => {
           service.nextTimer = reply.nextTimer;
           return [{ kind: "level", drafts: reply.drafts as Draft[] }];
         }),
       );
       continue;
     }
-    batchOf(service).levels.push({ service, req: toRequest(service, level, events) });
+    batchOf(service).levels.push({ service, req: toRequest(r) });
   }
   for (const a of aheads) batchOf(a.service).ahead.push(a.req);
   for (const b of batches.values()) {

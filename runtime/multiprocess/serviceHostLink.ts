@@ -1,17 +1,45 @@
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
+import type { Level } from "../../shared/runtime/level.ts";
 import type { LevelReply, LevelRequest, RunAheadRequest } from "./protocol.ts";
 import { runAhead, type DraftPlace, type RunAheadResult } from "./runAhead.ts";
 
 /**
  * The service side of one level exchange, independent of the transport: hand the level to the
- * process's actor host and describe what came out. Used over NATS by service processes and
- * directly, in-process, by the coordinator tests.
+ * process's actor host and describe what came out — after the held-back levels it carries, if
+ * any (`runEarlier`). Used over NATS by service processes and directly, in-process, by the
+ * coordinator tests.
  */
-export function handleLevel(host: ActorHost, req: LevelRequest): LevelReply {
+export function handleLevel(host: ActorHost, req: LevelRequest, replayedThrough: Level | null = null): LevelReply {
+  if (req.earlier !== undefined) runEarlier(host, req.earlier, replayedThrough);
   // runLevel hands over a fresh array of its own: no copy needed.
   return { drafts: host.runLevel(req.level, req.events, req.stopBefore ?? undefined), nextTimer: host.nextTimerKey() ?? null };
 }
+
+/** A held-back delivery changed more than the shadows it was for: the coordinator could not hold it back. */
+export class HeldBackDeliveryError extends Error {
+  override readonly name = "HeldBackDeliveryError";
+  constructor(readonly level: Level, what: string) {
+    super(`the events held back for this service's shadows at ${level.timeNs} ns depth ${level.depth} ${what}: only shadows (which publish nothing and arm no timer) may get held-back events`);
+  }
+}
+
+/**
+ * The held-back levels of a request (`LevelRequest.earlier`), each run at its own level before the
+ * request's level. Only the service's shadows listen to their events, and what the coordinator
+ * counted on is checked: nothing published, the next timer unchanged. Levels at or before
+ * `replayedThrough` were replayed by a rebuild from the log (a restarted process) and are skipped.
+ */
+function runEarlier(host: ActorHost, earlier: NonNullable<LevelRequest["earlier"]>, replayedThrough: Level | null): void {
+  for (const { level, events } of earlier) {
+    if (replayedThrough !== null && !levelLess(replayedThrough, level)) continue;
+    const timer = host.nextTimerKey();
+    if (host.runLevel(level, events).length > 0) throw new HeldBackDeliveryError(level, "made an actor publish");
+    if (host.nextTimerKey() !== timer) throw new HeldBackDeliveryError(level, "changed the service's next timer");
+  }
+}
+
+const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
 
 /** A request for a partition this service does not host. */
 export class UnknownPartitionError extends Error {
@@ -25,9 +53,10 @@ export class UnknownPartitionError extends Error {
  * `handleLevel` made idempotent for a transport that may retry, over a service's partitions (one
  * actor host per GPU): a request for the round already answered for its partition gets the same
  * answer again instead of running the level twice. A request naming no partition goes to the
- * service's only one.
+ * service's only one. `replayedThrough` gives, per partition, the level a rebuild from the log
+ * brought it to (a restarted process): held-back levels up to there are not run again.
  */
-export function levelHandler(hosts: ReadonlyMap<number, ActorHost>): (req: LevelRequest) => LevelReply {
+export function levelHandler(hosts: ReadonlyMap<number, ActorHost>, replayedThrough: (partition: number) => Level | null = () => null): (req: LevelRequest) => LevelReply {
   const last = new Map<number, { round: number; reply: LevelReply }>();
   const only = hosts.size === 1 ? ([...hosts.keys()][0] as number) : undefined;
   return (req) => {
@@ -36,7 +65,7 @@ export function levelHandler(hosts: ReadonlyMap<number, ActorHost>): (req: Level
     if (partition === undefined || host === undefined) throw new UnknownPartitionError(req.partition, [...hosts.keys()]);
     const cached = last.get(partition);
     if (cached !== undefined && cached.round === req.round) return cached.reply;
-    const reply = handleLevel(host, req);
+    const reply = handleLevel(host, req, replayedThrough(partition));
     last.set(partition, { round: req.round, reply });
     return reply;
   };
