@@ -175,6 +175,8 @@ export async function connectNatsTransport(opts: NatsTransportOptions): Promise<
       reconnectJitter: 50,
       waitOnFirstConnect: opts.waitOnFirstConnect ?? true,
       timeout: opts.connectTimeoutMs ?? 5_000,
+      // No stack-trace Error per publish or request: our errors name what failed themselves.
+      noAsyncTraces: true,
       ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? "" } : natsEnvCredentials()),
     });
     return new NatsTransport(nc);

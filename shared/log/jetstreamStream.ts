@@ -100,7 +100,8 @@ export async function openLogConnection(target: NatsConnection | string, name: s
   let nc: NatsConnection;
   if (typeof target === "string") {
     try {
-      nc = await connect({ servers: target, name, waitOnFirstConnect: false, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsEnvCredentials() });
+      // noAsyncTraces: no stack-trace Error made per publish and request (the log's batches are many).
+      nc = await connect({ servers: target, name, waitOnFirstConnect: false, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, ...natsEnvCredentials() });
     } catch (e) {
       throw new NatsConnectError([target], { cause: e });
     }
