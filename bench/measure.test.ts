@@ -29,7 +29,14 @@ describe("the benchmark gate", () => {
     expect(gateFailures([guarded(30)])).toEqual(["ratio.replay/read-parse = 0.030 (replay 30 / read 1,000) regressed below half the level reached so far 0.08 (gate 0.04; target 0.5)"]);
     // once at half the target the floor no longer matters
     expect(gateFailures([guarded(300)])).toEqual([]);
-    expect(unmetTargets([guarded(300)])).toEqual([]);
+    expect(unmetTargets([guarded(300)])).toEqual(["ratio.replay/read-parse = 0.300 (replay 300 / read 1,000): target 0.5 not met; the CI gate fails below 0.25"]);
+    expect(unmetTargets([guarded(500)])).toEqual([]);
+  });
+
+  it("lists an ungated target that is not met as reported only, and leaves met targets out", () => {
+    const frames = (v: number) => ratioOf("ratio.frames.virtual/wall", figure("virtual", v), figure("wall", 1), { value: 100, gated: false });
+    expect(unmetTargets([frames(5)])).toEqual(["ratio.frames.virtual/wall = 5.000 (virtual 5.000 / wall 1.000): target 100 not met; reported, not gated"]);
+    expect(unmetTargets([frames(120), figure("write", 100_000)])).toEqual([]);
   });
 
   it("fails a gated figure above its limit (peak memory)", () => {

@@ -97,11 +97,20 @@ export function gateFailures(results: readonly BenchResult[]): string[] {
   return out;
 }
 
-/** Gated targets not met yet but guarded at their floor: reported on every run, so they are never mistaken for met. */
+/**
+ * Every target not met in this run — gated or not — with what guards it: the floor a gated figure
+ * below half its target must not regress under, the gate at half the target, or nothing (reported
+ * only). Printed on every run, so an unmet target is never mistaken for a met one.
+ */
 export function unmetTargets(results: readonly BenchResult[]): string[] {
   return results
-    .filter((r) => r.gated === true && r.floor !== undefined && r.target !== undefined && r.value < r.target / 2 && r.value >= r.floor / 2)
-    .map((r) => `${r.name} = ${r.value.toFixed(3)}${partsOf(r)}: target ${r.target} not met; guarded against regression below ${(r.floor ?? 0) / 2}`);
+    .filter((r) => r.target !== undefined && r.value < r.target)
+    .map((r) => {
+      const target = r.target as number;
+      const guard =
+        r.gated !== true ? "reported, not gated" : r.value < target / 2 && r.floor !== undefined ? `guarded against regression below ${r.floor / 2}` : `the CI gate fails below ${target / 2}`;
+      return `${r.name} = ${r.value.toFixed(3)}${partsOf(r)}: target ${target} not met; ${guard}`;
+    });
 }
 
 const fmt = (v: number): string => (Math.abs(v) < 10 ? v.toFixed(3) : Math.round(v).toLocaleString("en-US"));
