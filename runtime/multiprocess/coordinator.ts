@@ -39,6 +39,8 @@ export interface CoordinatorOptions {
    * level of the whole run.
    */
   readonly lookahead?: boolean;
+  /** Budget of events held back for one process's shadows, in bytes of JSON (default 256 KiB; tests set it small). */
+  readonly heldBackBytes?: number;
 }
 
 /**
@@ -62,8 +64,9 @@ const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.de
 const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 
 /**
- * At most about this many bytes of events wait for a service's next request (`requestsOf`); past
- * that its share goes out at once. It bounds the coordinator's memory and the request's size (a
+ * At most about this many bytes of events wait for the next requests of one process — all the
+ * partitions it hosts together, since their requests travel in one message (`requestsOf`); past
+ * that a share goes out at once. It bounds the coordinator's memory and the request's size (a
  * memory write may carry tens of KiB, and a NATS message is limited to 1 MiB by default).
  */
 const HELD_BACK_BYTES = 256 * 1024;
@@ -100,6 +103,8 @@ export class Coordinator {
   private readonly owners = new Map<string, RemoteService[]>();
   /** Per service, the levels of events for its shadows only, held back for its next request (`requestsOf`). */
   private readonly heldBack = new Map<RemoteService, { readonly levels: { level: Level; events: Envelope[] }[]; bytes: number }>();
+  /** Bytes held back per process (by service name: a process's partitions share one request message). */
+  private readonly heldBytes = new Map<string, number>();
   private readonly sizes = new WeakMap<Envelope, number>();
   private readonly listeners = new Map<string, number>();
   private readonly actorPartition = new Map<string, number>();
@@ -457,19 +462,24 @@ export class Coordinator {
     for (const [service, events] of batches) {
       const level = levelFor(service) as Level;
       const held = this.heldBack.get(service);
+      const processBytes = this.heldBytes.get(service.name) ?? 0;
       if (!owning.has(service)) {
-        let bytes = held?.bytes ?? 0;
-        for (const e of events) bytes += this.sizeOf(e);
-        if (bytes <= HELD_BACK_BYTES) {
-          if (held === undefined) this.heldBack.set(service, { levels: [{ level, events }], bytes });
+        let added = 0;
+        for (const e of events) added += this.sizeOf(e);
+        if (processBytes + added <= (this.opts.heldBackBytes ?? HELD_BACK_BYTES)) {
+          if (held === undefined) this.heldBack.set(service, { levels: [{ level, events }], bytes: added });
           else {
             held.levels.push({ level, events });
-            held.bytes = bytes;
+            held.bytes += added;
           }
+          this.heldBytes.set(service.name, processBytes + added);
           continue;
         }
       }
-      if (held !== undefined) this.heldBack.delete(service);
+      if (held !== undefined) {
+        this.heldBack.delete(service);
+        this.heldBytes.set(service.name, processBytes - held.bytes);
+      }
       out.push(held === undefined ? { service, level, events } : { service, level, events, earlier: held.levels });
     }
     return out;

@@ -6,7 +6,7 @@ import type { Envelope } from "../../shared/events/envelope.ts";
 import { subjectOf } from "../../shared/events/subjects.ts";
 import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
-import { loadScenarioFile, type LoadedScenario } from "../../shared/scenario/loadScenario.ts";
+import { loadScenarioFile, parseScenario, type LoadedScenario } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { MemoryWritten } from "../../services/memory/memoryEvents.ts";
 import { encodeWrite } from "../../services/memory/memoryWrites.ts";
@@ -63,6 +63,50 @@ const writesOf = (host: ActorHost): number => (host.hosted().get("gpu0.mem")?.be
 const requestWith = (round: number, timeNs: number, earlier: NonNullable<LevelRequest["earlier"]>): LevelRequest => ({ round, level: { timeNs, depth: 0 }, events: [], stopBefore: null, earlier });
 
 describe("memory writes held back for a service's shadows", () => {
+  it("wait, for all the GPUs a process hosts together, within one budget: a process's requests travel in one message", async () => {
+    // given 4 GPUs, each probed and then running a game client that starts at the same instant,
+    // over services that each host every GPU (one process per actor kind, one remote service per GPU)
+    const registry = createCatalogue();
+    const clients = [0, 1, 2, 3].map((g) => `  - { name: game, gpu: ${g}, frames: 1, fps: 60, priority: medium, vertices: 60000, width: 1280, height: 720, framesInFlight: 2 }`);
+    const text = ["name: frames-fleet-4", "description: a game client on every GPU", "model: mali-g610-rk3588", "gpus: 4", "duration: 40ms", "steps:", '  - { at: 10us, type: DeviceBindRequested, path: "drv{gpu}.bind", payload: {} }', "workload:", ...clients, ""].join("\n");
+    const loaded: LoadedScenario = { file: "frames-fleet-4.yaml", text, scenario: parseScenario(text, "frames-fleet-4.yaml", registry) };
+    const run = runIdOf(loaded.scenario, 3);
+    const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-held-")), "events.jsonl"));
+    sink.writeHeader(headerOf(loaded, 3));
+    const budget = 4096;
+    const heldPerProcess = new Map<string, number>();
+    let largest = 0;
+    let round = -1;
+    const services = inProcessServices(run, 3, loaded.scenario).map((s): RemoteService => {
+      const process = s.name.replace(/-\d+$/, "");
+      return {
+        ...s,
+        name: process,
+        exchange: (req) => {
+          if (req.round !== round) {
+            round = req.round;
+            heldPerProcess.clear();
+          }
+          const bytes = (req.earlier ?? []).flatMap((l) => l.events).reduce((n, e) => n + 256 + JSON.stringify(e.payload).length, 0);
+          const total = (heldPerProcess.get(process) ?? 0) + bytes;
+          heldPerProcess.set(process, total);
+          largest = Math.max(largest, total);
+          return s.exchange(req);
+        },
+      };
+    });
+    // when the coordinator runs it with a small budget for held-back events
+    const coordinator = new Coordinator({ run, sink, services, heldBackBytes: budget });
+    queueSteps(coordinator, loaded.scenario);
+    await coordinator.run(loaded.scenario.duration);
+    await sink.close();
+    const embedded = await runEmbedded({ loaded, seed: 3, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
+    // then events were held back, but never more than the budget for one process's GPUs together, and the log is the embedded run's
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThanOrEqual(budget);
+    expect(sink.digest.hex()).toBe(embedded.digest);
+  });
+
   it("go with the service's next request instead of a request of their own: fewer exchanges, the same rounds, and the embedded log", async () => {
     // given the submit scenario over one service per actor kind, each shadowing the memory replica
     const loaded = loadScenarioFile("scenarios/submit.yaml", createCatalogue());
