@@ -1,5 +1,4 @@
 import { makeEnvelope, type Envelope } from "../../shared/events/envelope.ts";
-import { matchSubject } from "../../shared/events/subjects.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
@@ -13,6 +12,8 @@ import { exchangeRound, type RemoteService, type RoundRequest } from "./roundExc
 import { LogWriter, type WrittenObserver } from "./logWriter.ts";
 import type { RunAheadReply, RunAheadRequest } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
+import { HeldBackShares } from "./heldBackShares.ts";
+import { ServiceRoutes } from "./serviceRoutes.ts";
 
 export type { RemoteService } from "./roundExchanges.ts";
 
@@ -63,14 +64,6 @@ const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.de
 /** About how many bytes of events the runs ahead of one process may return in one reply (NATS messages are limited to 1 MiB by default). */
 const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 
-/**
- * At most about this many bytes of events wait for the next requests of one process — all the
- * partitions it hosts together, since their requests travel in one message (`requestsOf`); past
- * that a share goes out at once. It bounds the coordinator's memory and the request's size (a
- * memory write may carry tens of KiB, and a NATS message is limited to 1 MiB by default).
- */
-const HELD_BACK_BYTES = 256 * 1024;
-
 /** A subject's listeners are in no partition. */
 const NOBODY = -2;
 
@@ -99,13 +92,9 @@ const NOBODY = -2;
  */
 export class Coordinator {
   private readonly queue: PartitionedQueue;
-  private readonly routes = new Map<string, RemoteService[]>();
-  private readonly owners = new Map<string, RemoteService[]>();
+  private readonly routes: ServiceRoutes;
   /** Per service, the levels of events for its shadows only, held back for its next request (`requestsOf`). */
-  private readonly heldBack = new Map<RemoteService, { readonly levels: { level: Level; events: Envelope[] }[]; bytes: number }>();
-  /** Bytes held back per process (by service name: a process's partitions share one request message). */
-  private readonly heldBytes = new Map<string, number>();
-  private readonly sizes = new WeakMap<Envelope, number>();
+  private readonly heldBack: HeldBackShares;
   private readonly listeners = new Map<string, number>();
   private readonly actorPartition = new Map<string, number>();
   private readonly partitions: readonly number[];
@@ -134,6 +123,8 @@ export class Coordinator {
 
   constructor(private readonly opts: CoordinatorOptions) {
     const names = [...new Set(opts.services.map((s) => s.name))];
+    this.routes = new ServiceRoutes(opts.services);
+    this.heldBack = new HeldBackShares(opts.heldBackBytes);
     this.faults = new RuntimeFaults(opts.run, opts.restartService !== undefined ? names : undefined);
     for (const s of opts.services) {
       if (s.partition === undefined) continue;
@@ -257,42 +248,13 @@ export class Coordinator {
     if (!this.lookahead || d.type === FaultInjected.type) return GLOBAL;
     let p = this.listeners.get(d.subject);
     if (p === undefined) {
-      const ps = new Set(this.servicesFor(d.subject).map((s) => s.partition as number));
+      const ps = new Set(this.routes.listeners(d.subject).map((s) => s.partition as number));
       p = ps.size === 0 ? NOBODY : ps.size === 1 ? ([...ps][0] as number) : GLOBAL;
       this.listeners.set(d.subject, p);
     }
     if (p !== NOBODY) return p;
     const source = d.source.startsWith("runtime.") ? d.source.slice("runtime.".length) : d.source;
     return this.actorPartition.get(source) ?? GLOBAL;
-  }
-
-  private servicesFor(subject: string): RemoteService[] {
-    let list = this.routes.get(subject);
-    if (list === undefined) {
-      list = this.opts.services.filter((s) => s.patterns.some((p) => matchSubject(p, subject)));
-      this.routes.set(subject, list);
-    }
-    return list;
-  }
-
-  /** About how many bytes of JSON `e` takes in a request (its payload measured once: every held-back service counts it). */
-  private sizeOf(e: Envelope): number {
-    let size = this.sizes.get(e);
-    if (size === undefined) {
-      size = 256 + (JSON.stringify(e.payload)?.length ?? 0);
-      this.sizes.set(e, size);
-    }
-    return size;
-  }
-
-  /** The services some owned actor of which listens to `subject` (a service naming no owned patterns counts as owning all it listens to). */
-  private ownersFor(subject: string): RemoteService[] {
-    let list = this.owners.get(subject);
-    if (list === undefined) {
-      list = this.servicesFor(subject).filter((s) => s.ownedPatterns === undefined || s.ownedPatterns.some((p) => matchSubject(p, subject)));
-      this.owners.set(subject, list);
-    }
-    return list;
   }
 
   /** The next level of partition `p`: its earliest queued event or its services' earliest timer. */
@@ -443,12 +405,12 @@ export class Coordinator {
     const batches = new Map<RemoteService, Envelope[]>();
     const owning = new Set<RemoteService>();
     for (const { envelope } of this.round) {
-      for (const s of this.servicesFor(envelope.subject)) {
+      for (const s of this.routes.listeners(envelope.subject)) {
         let b = batches.get(s);
         if (b === undefined) batches.set(s, (b = []));
         b.push(envelope);
       }
-      for (const s of this.ownersFor(envelope.subject)) owning.add(s);
+      for (const s of this.routes.owners(envelope.subject)) owning.add(s);
     }
     const levelFor = (s: RemoteService): Level | undefined => whole ?? round.get(s.partition as number);
     for (const s of this.opts.services) {
@@ -461,26 +423,9 @@ export class Coordinator {
     const out: RoundRequest[] = [];
     for (const [service, events] of batches) {
       const level = levelFor(service) as Level;
-      const held = this.heldBack.get(service);
-      const processBytes = this.heldBytes.get(service.name) ?? 0;
-      if (!owning.has(service)) {
-        let added = 0;
-        for (const e of events) added += this.sizeOf(e);
-        if (processBytes + added <= (this.opts.heldBackBytes ?? HELD_BACK_BYTES)) {
-          if (held === undefined) this.heldBack.set(service, { levels: [{ level, events }], bytes: added });
-          else {
-            held.levels.push({ level, events });
-            held.bytes += added;
-          }
-          this.heldBytes.set(service.name, processBytes + added);
-          continue;
-        }
-      }
-      if (held !== undefined) {
-        this.heldBack.delete(service);
-        this.heldBytes.set(service.name, processBytes - held.bytes);
-      }
-      out.push(held === undefined ? { service, level, events } : { service, level, events, earlier: held.levels });
+      if (!owning.has(service) && this.heldBack.hold(service, level, events)) continue;
+      const earlier = this.heldBack.release(service);
+      out.push(earlier === undefined ? { service, level, events } : { service, level, events, earlier });
     }
     return out;
   }
