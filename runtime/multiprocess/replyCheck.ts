@@ -1,6 +1,6 @@
 import { isCanonicalEnvelope } from "../../shared/events/envelope.ts";
 import { LevelBatchReplySchema, LevelReplySchema, type LevelBatchReply, type LevelReply } from "./protocol.ts";
-import { every, isDraft, isLevel, isOrderKey, isRecord, keyCount } from "./wireShapes.ts";
+import { every, isBatch, isDraft, isLevel, isOrderKey, isRecord, keyCount } from "./wireShapes.ts";
 
 /*
  * The coordinator validates every reply at the process boundary, but a run's replies carry every
@@ -32,9 +32,5 @@ export function parseLevelReply(data: unknown): LevelReply {
 
 /** A `LevelBatchReply` from the wire, validated as `parseLevelReply` validates one reply. */
 export function parseLevelBatchReply(data: unknown): LevelBatchReply {
-  if (isRecord(data) && every(data["replies"], isLevelReply)) {
-    const ahead = data["ahead"];
-    if (ahead === undefined ? keyCount(data, 1) : every(ahead, isRunAheadReply) && keyCount(data, 2)) return data as LevelBatchReply;
-  }
-  return LevelBatchReplySchema.parse(data);
+  return isBatch(data, "replies", isLevelReply, isRunAheadReply) ? (data as LevelBatchReply) : LevelBatchReplySchema.parse(data);
 }

@@ -1,6 +1,6 @@
-import { isCanonicalEnvelope } from "../../shared/events/envelope.ts";
+import { isCanonicalEnvelope, isCount } from "../../shared/events/envelope.ts";
 import { LevelBatchRequestSchema, LevelRequestSchema, type LevelBatchRequest, type LevelRequest } from "./protocol.ts";
-import { every, isCount, isDraft, isLevel, isOrderKey, isRecord, keyCount } from "./wireShapes.ts";
+import { every, isBatch, isDraft, isLevel, isOrderKey, isRecord, keyCount } from "./wireShapes.ts";
 
 /*
  * A service validates every request at the process boundary, and a run of many small rounds sends
@@ -53,9 +53,5 @@ export function parseLevelRequest(data: unknown): LevelRequest {
 
 /** A `LevelBatchRequest` from the wire, validated as `parseLevelRequest` validates one request. */
 export function parseLevelBatchRequest(data: unknown): LevelBatchRequest {
-  if (isRecord(data) && every(data["batch"], isLevelRequest)) {
-    const ahead = data["ahead"];
-    if (ahead === undefined ? keyCount(data, 1) : every(ahead, isRunAheadRequest) && keyCount(data, 2)) return data as LevelBatchRequest;
-  }
-  return LevelBatchRequestSchema.parse(data);
+  return isBatch(data, "batch", isLevelRequest, isRunAheadRequest) ? (data as LevelBatchRequest) : LevelBatchRequestSchema.parse(data);
 }

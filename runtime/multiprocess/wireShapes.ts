@@ -1,3 +1,5 @@
+import { isCount, isName } from "../../shared/events/envelope.ts";
+
 /*
  * Exact shape checks of the protocol's parts, for the checks at the process boundary
  * (`replyCheck.ts`, `requestCheck.ts`): each accepts exactly what its zod schema in `protocol.ts`
@@ -6,10 +8,6 @@
  * wrong.
  */
 
-/** A non-empty string (`z.string().min(1)`). */
-export const isName = (v: unknown): boolean => typeof v === "string" && v.length > 0;
-/** A non-negative safe integer (`z.number().int().nonnegative()`). */
-export const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 /** A plain JSON object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -49,3 +47,13 @@ export function isDraft(v: unknown): boolean {
 
 /** Is `v` an array whose every element passes `check`? */
 export const every = (v: unknown, check: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(check);
+
+/**
+ * A batch message exactly: `{ [list]: item[], ahead?: aheadItem[] }` and nothing else — the shape
+ * `LevelBatchRequest` (`batch`) and `LevelBatchReply` (`replies`) share.
+ */
+export function isBatch(v: unknown, list: string, item: (x: unknown) => boolean, aheadItem: (x: unknown) => boolean): boolean {
+  if (!isRecord(v) || !every(v[list], item)) return false;
+  const ahead = v["ahead"];
+  return ahead === undefined ? keyCount(v, 1) : every(ahead, aheadItem) && keyCount(v, 2);
+}

@@ -68,8 +68,10 @@ export function parseEventId(id: string): { source: string; n: number } {
 /** The envelope's fields in canonical order (`makeEnvelope`, and every line tyrsim writes). */
 const ENVELOPE_KEYS = ["id", "run", "seq", "timeNs", "depth", "source", "subject", "type", "cause", "payload"] as const;
 
-const isName = (v: unknown): boolean => typeof v === "string" && v.length > 0;
-const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+/** A non-empty string (`z.string().min(1)`): for fast exact shape checks such as {@link isCanonicalEnvelope}. */
+export const isName = (v: unknown): boolean => typeof v === "string" && v.length > 0;
+/** A non-negative safe integer (`z.number().int().nonnegative()`): for fast exact shape checks. */
+export const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 /**
  * A fast check that `value` is an envelope exactly as tyrsim writes it: the ten fields in canonical
