@@ -45,8 +45,8 @@ export class LineEncoder {
   }
 }
 
-/** A copy of the first `used` bytes of `buffer` in a buffer of at least `size` bytes. */
-function grown(buffer: Buffer, used: number, size: number): Buffer {
+/** A copy of the first `used` bytes of `buffer` in a buffer of at least `size` bytes (and at least twice as big): for scratch buffers that outgrow themselves. */
+export function grown(buffer: Buffer, used: number, size: number): Buffer {
   const bigger = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length));
   buffer.copy(bigger, 0, 0, used);
   return bigger;

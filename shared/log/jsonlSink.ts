@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Envelope } from "../events/envelope.ts";
 import { LogDigest } from "./digest.ts";
-import type { EncodedLines } from "./encodedLines.ts";
+import { grown, type EncodedLines } from "./encodedLines.ts";
 import { eventLine, type LogHeader, type LogSink } from "./logFormat.ts";
 
 /** Bytes buffered before a write; batching lines is what makes the log cheap (see bench/). */
@@ -97,13 +97,6 @@ export class JsonlLogSink implements LogSink {
     }
     return Promise.resolve();
   }
-}
-
-/** A copy of the first `used` bytes of `buffer` in a buffer of at least `size` bytes (a line longer than a batch). */
-function grown(buffer: Buffer, used: number, size: number): Buffer {
-  const bigger = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length));
-  buffer.copy(bigger, 0, 0, used);
-  return bigger;
 }
 
 /** Write `length` bytes of `buffer` to `fd`, looping over short writes. */
