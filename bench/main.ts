@@ -23,7 +23,7 @@ import type { Transport } from "../shared/bus/transport.ts";
 import type { Envelope } from "../shared/events/envelope.ts";
 import { isReachable } from "../shared/process/natsServer.ts";
 import { parseScenario, type LoadedScenario } from "../shared/scenario/loadScenario.ts";
-import { headerOf, queueSteps, runEmbedded, runIdOf, setUpSimulation, type RunSummary } from "../runtime/embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf, setUpSimulation, type RunSummary } from "../runtime/embeddedRun.ts";
 import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
 import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
 import { JsonlLogSink, NullLogSink } from "../shared/log/jsonlSink.ts";
@@ -180,7 +180,7 @@ const coordinated = add({
       const sink = new JsonlLogSink(join(dir, "coord.jsonl"));
       sink.writeHeader(headerOf(loaded, 1));
       const coordinator = new Coordinator({ run, sink, services: inProcessServices(run, 1, loaded.scenario) });
-      queueSteps(coordinator, loaded.scenario);
+      coordinator.queueSteps(loaded.scenario);
       const outcome = await coordinator.run(loaded.scenario.duration);
       await sink.close();
       return outcome.events;

@@ -8,6 +8,8 @@
 //   npm run bench:mp -- --own16 also 16 GPUs with every actor its own process (16 shards: ~150 processes)
 //   npm run bench:mp -- --frames N --cycles M   frames per GPU (default 30) and power cycles per GPU
 //                               (default 200): long enough that neither side is mostly JIT warm-up
+//   npm run bench:mp -- --only TEXT   only the measurements whose "workload, deployment" name holds
+//                               TEXT (e.g. "fleet, 16 GPUs, 4 whole"): one figure while profiling
 //
 // Only the run is timed (from the first delivered event to the end), not process start-up.
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -112,7 +114,7 @@ async function runUp(natsUrl: string, loaded: LoadedScenario, path: string, seed
  * a digest mismatch is an error, not a figure.
  */
 export async function multiprocessBench(
-  opts: { readonly cycles?: number; readonly frames?: number; readonly own16?: boolean; readonly log?: (l: string) => void } = {},
+  opts: { readonly cycles?: number; readonly frames?: number; readonly own16?: boolean; readonly only?: string; readonly log?: (l: string) => void } = {},
 ): Promise<BenchResult[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const cycles = opts.cycles ?? 200;
@@ -130,7 +132,8 @@ export async function multiprocessBench(
   const results: BenchResult[] = [];
   const byDeployment = new Map<string, BenchResult>();
   try {
-    for (const [workload, d] of [...deployments.map((d) => ["frames", d] as const), ...deployments.map((d) => ["fleet", d] as const)]) {
+    const measured = [...deployments.map((d) => ["frames", d] as const), ...deployments.map((d) => ["fleet", d] as const)];
+    for (const [workload, d] of measured.filter(([w, d]) => opts.only === undefined || `${w}, ${d.label}`.includes(opts.only))) {
       const seed = 1;
       const { loaded, path } = workload === "frames" ? framesOf(d.gpus, frames) : fleetOf(d.gpus, cycles);
       const emb = await embeddedRun(loaded, seed);
@@ -173,7 +176,11 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   };
   const frames = option("--frames");
   const cycles = option("--cycles");
-  const results = await multiprocessBench({ own16: process.argv.includes("--own16"), ...(frames !== undefined ? { frames } : {}), ...(cycles !== undefined ? { cycles } : {}) });
-  writeFileSync("bench/results-mp.json", JSON.stringify({ node: process.version, results }, null, 2) + "\n");
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
+  if (onlyAt >= 0 && (only === undefined || only === "")) throw new Error("--only needs the text of a measurement's name, e.g. --only \"fleet, 16 GPUs, 4 whole\"");
+  const results = await multiprocessBench({ own16: process.argv.includes("--own16"), ...(frames !== undefined ? { frames } : {}), ...(cycles !== undefined ? { cycles } : {}), ...(only !== undefined ? { only } : {}) });
+  // A partial run (--only) prints its figures but leaves the full table's file as it is.
+  if (only === undefined) writeFileSync("bench/results-mp.json", JSON.stringify({ node: process.version, results }, null, 2) + "\n");
   process.stdout.write(formatTable(results) + "\n");
 }

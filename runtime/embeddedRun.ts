@@ -70,7 +70,7 @@ export function setUpSimulation(opts: SetupOptions): Simulation {
   return sim;
 }
 
-/** Where scenario steps are queued: the embedded simulation or the multi-process coordinator. */
+/** Where scenario steps are queued lazily: the embedded simulation (the coordinator takes them from a `StepSchedule`, `Coordinator.queueSteps`). */
 export interface InputQueue {
   inputRaw(source: string, type: string, path: string, payload: unknown, atNs: number): string;
   onDelivered(id: string, fn: () => void): void;
@@ -79,7 +79,8 @@ export interface InputQueue {
 /**
  * Queue the scenario's steps as inputs, repeated ones included. Repetitions are queued lazily, one
  * ahead: each delivery of a repeated step queues the next, so a million repetitions do not sit in
- * the queue at once.
+ * the queue at once. `StepSchedule` hands out the same inputs under the same numbers without
+ * waiting for deliveries (its tests hold the two to each other).
  */
 export function queueSteps(queue: InputQueue, scenario: Scenario): void {
   scenario.steps.forEach((step) => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCommand } from "../cli/commands/runCommand.ts";
-import { headerOf, queueSteps, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
 import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
@@ -177,7 +177,7 @@ describe("the workload service of a multi-process run", () => {
     sink.writeHeader(headerOf(loaded, seed));
     const services = inProcessServices(run, seed, loaded.scenario);
     const coordinator = new Coordinator({ run, sink, services });
-    queueSteps(coordinator, loaded.scenario);
+    coordinator.queueSteps(loaded.scenario);
     const outcome = await coordinator.run(loaded.scenario.duration);
     await sink.close();
     const embedded = await runEmbedded({ loaded, seed, outDir: tmp() });

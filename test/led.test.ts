@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { headerOf, queueSteps, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
 import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
 import { placementOf } from "../runtime/multiprocess/partition.ts";
@@ -126,7 +126,7 @@ describe("the LED actors in the multi-process runtime", () => {
     const services = inProcessServices(run, seed, loaded.scenario);
     expect(services.map((s) => s.name)).toContain("led-0");
     const coordinator = new Coordinator({ run, sink, services });
-    queueSteps(coordinator, loaded.scenario);
+    coordinator.queueSteps(loaded.scenario);
     await coordinator.run(loaded.scenario.duration);
     await sink.close();
     const embedded = await runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-led-emb-")) });

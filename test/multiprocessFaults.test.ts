@@ -7,7 +7,7 @@ import type { Envelope } from "../shared/events/envelope.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
-import { headerOf, queueSteps, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf } from "../runtime/embeddedRun.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { Coordinator } from "../runtime/multiprocess/coordinator.ts";
 import { inProcessServices } from "../runtime/multiprocess/inProcessServices.ts";
@@ -48,7 +48,7 @@ describe("message faults, applied by the runtime's routing", () => {
     const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-mf-")), "events.jsonl"));
     sink.writeHeader(headerOf(loaded, 2));
     const coordinator = new Coordinator({ run, sink, services: inProcessServices(run, 2, loaded.scenario) });
-    queueSteps(coordinator, loaded.scenario);
+    coordinator.queueSteps(loaded.scenario);
     // when the coordinator runs it
     await coordinator.run(loaded.scenario.duration);
     await sink.close();

@@ -9,7 +9,7 @@ import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
 import { buildWorld } from "../../services/world.ts";
 import { attachClient, deadbeefSession, embeddedSession, eventLines, loadedClientScenario } from "../../test/support/clientSession.ts";
-import { headerOf, queueSteps, runIdOf } from "../embeddedRun.ts";
+import { headerOf, runIdOf } from "../embeddedRun.ts";
 import { Coordinator } from "../multiprocess/coordinator.ts";
 import { inProcessServices } from "../multiprocess/inProcessServices.ts";
 import { clientSubject, ClientReplySchema } from "./clientProtocol.ts";
@@ -24,7 +24,7 @@ function coordinatedRun(seed: number) {
   sink.writeHeader(headerOf(loaded, seed));
   const services = inProcessServices(run, seed, loaded.scenario);
   const coordinator = new Coordinator({ run, sink, services });
-  queueSteps(coordinator, loaded.scenario);
+  coordinator.queueSteps(loaded.scenario);
   const transport = new MemoryTransport();
   const actors = buildWorld(loaded.scenario, loadGpuModel(loaded.scenario.model)).map((a) => a.name);
   const clients = new CoordinatorClients(coordinator, run, actors, transport, createCatalogue(), loaded.scenario.duration);

@@ -4,6 +4,8 @@ import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import { levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
+import type { Scenario } from "../../shared/scenario/scenarioSchema.ts";
+import { StepSchedule } from "../../shared/scenario/stepSchedule.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
@@ -68,6 +70,12 @@ const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 const NOBODY = -2;
 
 /**
+ * How many scenario steps are kept queued ahead of the log (`topUpSteps`): enough that partitions
+ * run far ahead of each other, few enough that a million repetitions never sit in memory at once.
+ */
+const STEPS_AHEAD = 4096;
+
+/**
  * The multi-process runtime's owner of virtual time and of the canonical order. It keeps the queue
  * of events, numbers them into the log, and steps the run in rounds: each round's events go, in
  * one request per service and partition, to the services whose actors listen to them or whose
@@ -79,8 +87,9 @@ const NOBODY = -2;
  * Lookahead: the GPUs of a fleet are independent — no actor of one sees another's events — so a
  * round takes the next level of *every* partition at once, not only the run's earliest level, and
  * partitions run ahead of each other. Events seen by several partitions (outside inputs on
- * `fault.inject`, `RunEnded`, any `FaultInjected`) and lazily repeated scenario steps are
- * barriers: every partition is brought to their level first. The log is still the canonical
+ * `fault.inject`, `RunEnded`, any `FaultInjected`) are barriers: every partition is brought to
+ * their level first. Scenario steps are queued ahead from their `StepSchedule` (numbered as the
+ * embedded runtime numbers them), and no partition passes the first step not queued yet. The log is still the canonical
  * order: delivered events wait in a pending heap and are logged, in key order, once no partition
  * can deliver anything before them (the watermark: the earliest next level of any partition).
  * Services see provisional sequence numbers (in delivery order); the log's `seq` is assigned then.
@@ -120,6 +129,10 @@ export class Coordinator {
   private readonly watchers = new Set<(e: Envelope) => void>();
   /** Rounds done (a measure of coordination cost). */
   rounds = 0;
+  /** The scenario's steps not queued yet, in log order (`queueSteps`). */
+  private steps: StepSchedule | undefined;
+  /** Scenario steps queued and not logged yet. */
+  private stepsAhead = 0;
 
   constructor(private readonly opts: CoordinatorOptions) {
     const names = [...new Set(opts.services.map((s) => s.name))];
@@ -192,9 +205,31 @@ export class Coordinator {
     return this.queue.input(source, type, path, payload, Math.max(atNs, this.started ? this.now + 1 : this.now));
   }
 
-  /** Call `fn` once the event `id` has been logged. */
-  onDelivered(id: string, fn: () => void): void {
-    this.queue.onDelivered(id, fn);
+  /**
+   * Queue the scenario's steps, repetitions included, as the embedded runtime's `queueSteps` does
+   * and under the same numbers — but ahead of the log (`StepSchedule`) rather than one repetition
+   * per delivery, so that no repetition is a barrier for the partitions. Call once, before `run`.
+   */
+  queueSteps(scenario: Scenario): void {
+    this.steps = new StepSchedule(scenario);
+    this.topUpSteps();
+  }
+
+  /**
+   * Keep `STEPS_AHEAD` scenario steps queued — and every step at or before the earliest level
+   * anything else can happen at, so the run's next level always has its steps. Steps are taken
+   * in log order, so the first step left in the schedule bounds every partition (`chooseRound`).
+   */
+  private topUpSteps(): void {
+    const steps = this.steps;
+    if (steps === undefined) return;
+    let earliestNs = this.watermark()?.timeNs ?? Number.POSITIVE_INFINITY;
+    for (let at = steps.peekNs(); at !== undefined && (this.stepsAhead < STEPS_AHEAD || at <= earliestNs); at = steps.peekNs()) {
+      const step = steps.next() as NonNullable<ReturnType<StepSchedule["next"]>>;
+      this.queue.scheduled(INPUT_SOURCES.scenario, step.n, step.type, step.path, step.payload, step.atNs);
+      this.stepsAhead++;
+      if (at < earliestNs) earliestNs = at;
+    }
   }
 
   /**
@@ -280,11 +315,14 @@ export class Coordinator {
    * `ahead` maps a closed partition to the bound it may run to (null: none but the run's end).
    */
   private chooseRound(untilNs: number): { levels: Map<number, Level>; ahead: Map<number, Level | null> } | undefined {
+    this.topUpSteps();
     const earliest = this.watermark();
     if (earliest === undefined || earliest.timeNs > untilNs) return undefined;
     if (earliest.timeNs > this.floorNs) this.floorNs = earliest.timeNs;
-    const barrier = this.queue.peekLevel(GLOBAL);
-    const sync = !this.lookahead || this.faults.active || this.queue.hasUnplacedHooks() || (barrier !== undefined && sameLevel(barrier, earliest));
+    // The first scenario step not queued yet (later than `earliest`: `topUpSteps`) bounds every partition, as a barrier does.
+    const nextStepNs = this.steps?.peekNs();
+    const barrier = minLevel(this.queue.peekLevel(GLOBAL), nextStepNs === undefined ? undefined : { timeNs: nextStepNs, depth: 0 });
+    const sync = !this.lookahead || this.faults.active || (barrier !== undefined && sameLevel(barrier, earliest));
     const ahead = new Map<number, Level | null>();
     if (sync) return { levels: new Map([[GLOBAL, earliest]]), ahead };
     const levels = new Map<number, Level>();
@@ -293,14 +331,9 @@ export class Coordinator {
       if (l === undefined || l.timeNs > untilNs) continue;
       if (barrier !== undefined && !levelLess(l, barrier)) continue;
       if (this.closed.has(p)) {
-        const bound = minLevel(barrier, this.queue.firstHookedLevel(p));
-        if (bound === undefined || levelLess(l, bound)) {
-          ahead.set(p, bound ?? null);
-          continue;
-        }
+        ahead.set(p, barrier ?? null);
+        continue;
       }
-      // A lazily repeated input queues its successor when logged: only at the run's earliest level, so its successors are numbered in log order.
-      if (!sameLevel(l, earliest) && this.queue.hookedAt(p, l)) continue;
       levels.set(p, l);
     }
     return { levels, ahead };
@@ -432,7 +465,7 @@ export class Coordinator {
 
   /**
    * Log, in canonical order, every delivered event below `watermark` (all of them without one):
-   * number it, tell the watchers, run its hooks — all of which the next round may depend on. Its
+   * number it, tell the watchers, count the scenario steps gone — all of which the next round may depend on. Its
    * writing waits for `writer.write()`.
    */
   private flush(watermark: Level | undefined): void {
@@ -440,7 +473,7 @@ export class Coordinator {
     if (logged.length === 0) return;
     this.seq += logged.length;
     if (this.watchers.size > 0) for (const e of logged) for (const w of this.watchers) w(e);
-    this.queue.delivered(logged);
+    if (this.steps !== undefined) for (const e of logged) if (e.source === INPUT_SOURCES.scenario) this.stepsAhead--;
     this.writer.add(logged);
   }
 

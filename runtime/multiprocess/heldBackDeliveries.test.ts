@@ -10,7 +10,7 @@ import { loadScenarioFile, parseScenario, type LoadedScenario } from "../../shar
 import { createCatalogue } from "../../services/catalogue.ts";
 import { MemoryWritten } from "../../services/memory/memoryEvents.ts";
 import { encodeWrite } from "../../services/memory/memoryWrites.ts";
-import { headerOf, queueSteps, runEmbedded, runIdOf } from "../embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService } from "./coordinator.ts";
 import { HostRebuild } from "./hostRebuild.ts";
 import { buildServiceHost, inProcessServices } from "./inProcessServices.ts";
@@ -44,7 +44,7 @@ async function coordinated(loaded: LoadedScenario, seed: number, strip: boolean)
     return strip || ownedPatterns === undefined ? counted : { ...counted, ownedPatterns };
   });
   const coordinator = new Coordinator({ run, sink, services });
-  queueSteps(coordinator, loaded.scenario);
+  coordinator.queueSteps(loaded.scenario);
   await coordinator.run(loaded.scenario.duration);
   await sink.close();
   return { digest: sink.digest.hex(), rounds: coordinator.rounds, sent };
@@ -97,7 +97,7 @@ describe("memory writes held back for a service's shadows", () => {
     });
     // when the coordinator runs it with a small budget for held-back events
     const coordinator = new Coordinator({ run, sink, services, heldBackBytes: budget });
-    queueSteps(coordinator, loaded.scenario);
+    coordinator.queueSteps(loaded.scenario);
     await coordinator.run(loaded.scenario.duration);
     await sink.close();
     const embedded = await runEmbedded({ loaded, seed: 3, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });
@@ -209,7 +209,7 @@ describe("memory writes held back for a service's shadows", () => {
       });
     }
     const coordinator = (ref.coordinator = new Coordinator({ run, sink, services, onDelivered: (e) => log.push(e) }));
-    queueSteps(coordinator, loaded.scenario);
+    coordinator.queueSteps(loaded.scenario);
     await coordinator.run(loaded.scenario.duration);
     await sink.close();
     const embedded = await runEmbedded({ loaded, seed: 4, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });

@@ -7,7 +7,7 @@ import { JsonlLogSink } from "../../shared/log/jsonlSink.ts";
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
 import { loadScenarioFile } from "../../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../../services/catalogue.ts";
-import { headerOf, queueSteps, runEmbedded, runIdOf } from "../embeddedRun.ts";
+import { headerOf, runEmbedded, runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService } from "./coordinator.ts";
 import { HostRebuild } from "./hostRebuild.ts";
 import { buildServiceHost } from "./inProcessServices.ts";
@@ -51,7 +51,7 @@ async function runReplacing(file: string, seed: number, kind: ServiceKind, atNs:
     });
   }
   const coordinator = (ref.coordinator = new Coordinator({ run, sink, services, onDelivered: (e) => log.push(e) }));
-  queueSteps(coordinator, loaded.scenario);
+  coordinator.queueSteps(loaded.scenario);
   await coordinator.run(loaded.scenario.duration);
   await sink.close();
   const embedded = await runEmbedded({ loaded, seed, outDir: mkdtempSync(join(tmpdir(), "tyrsim-emb-")) });

@@ -10,7 +10,7 @@ import { createCatalogue } from "../../services/catalogue.ts";
 import { MessageRejected, SYS_ERROR_PATH } from "../../shared/events/systemEvents.ts";
 import { INJECT_PATH, watchOutsideInputs } from "../../shared/runtime/outsideInputs.ts";
 import { INPUT_SOURCES } from "../../shared/runtime/simulation.ts";
-import { queueSteps, runIdOf } from "../embeddedRun.ts";
+import { runIdOf } from "../embeddedRun.ts";
 import { Coordinator, type RemoteService, type ResumePoint } from "./coordinator.ts";
 import { DEFAULT_GRACE_MS, ServiceWatch } from "./natsServiceWatch.ts";
 import { checkOwnership, placementOf } from "./partition.ts";
@@ -201,7 +201,7 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
     lookahead: opts.lookahead !== false && opts.clients === undefined,
   });
   resumePoint = () => coordinator.resumePoint();
-  queueSteps(coordinator, opts.loaded.scenario);
+  coordinator.queueSteps(opts.loaded.scenario);
   // Faults (any input) published on tyrsim.<run>.fault.inject reach the run at its next instant.
   const inputs = watchOutsideInputs(
     transport,

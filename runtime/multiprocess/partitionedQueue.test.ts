@@ -63,21 +63,16 @@ describe("the partitioned queue", () => {
     expect(() => q.push(draft("scenario", 0, 99, 0, "sys.run.ended"))).toThrow(/reaches every partition/);
   });
 
-  it("knows which partition's level holds a lazily repeated input, and runs hooks in the order events are logged", () => {
+  it("queues a numbered step in its GPU's partition without touching its source's counter", () => {
+    // given a scheduled step numbered 7 for GPU 1
     const q = new PartitionedQueue("r", byGpu);
-    const ran: string[] = [];
-    const a = q.input("scenario", "A", "gpu1.x", {}, 5);
-    q.onDelivered(a, () => ran.push(a));
-    const b = q.input("scenario", "A", "gpu0.x", {}, 5);
-    q.onDelivered(b, () => ran.push(b));
-    expect(q.hookedAt(1, { timeNs: 5, depth: 0 })).toBe(true);
-    expect(q.hookedAt(1, { timeNs: 6, depth: 0 })).toBe(false);
-    expect(q.hasUnplacedHooks()).toBe(false);
-    q.delivered([{ id: b }, { id: "other:0" }, { id: a }]);
-    expect(ran).toEqual([b, a]);
-    expect(q.hookedAt(1, { timeNs: 5, depth: 0 })).toBe(false);
-    // a hook on an event it did not just queue has no known place
-    q.onDelivered("gpu0.fw:9", () => {});
-    expect(q.hasUnplacedHooks()).toBe(true);
+    q.scheduled("scenario", 7, "A", "gpu1.x", { k: 1 }, 5);
+    // then it waits in partition 1 under its own number, as the log will name it
+    expect(q.peekLevel(1)).toEqual({ timeNs: 5, depth: 0 });
+    expect(q.peekLevel(0)).toBeUndefined();
+    const [d] = q.popLevel(1, { timeNs: 5, depth: 0 });
+    expect(d).toMatchObject({ id: "scenario:7", n: 7, source: "scenario", subject: "tyrsim.r.gpu1.x", cause: null, payload: { k: 1 } });
+    // and the source's own numbering of inputs still starts at 0
+    expect(q.input("scenario", "A", "gpu0.x", {}, 6)).toBe("scenario:0");
   });
 });

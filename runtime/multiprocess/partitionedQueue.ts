@@ -3,7 +3,6 @@ import type { Draft } from "../../shared/runtime/draft.ts";
 import { atLevel, type Level } from "../../shared/runtime/level.ts";
 import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
-import { runDeliveredHooks } from "../../shared/runtime/eventQueue.ts";
 
 /** The partition of events that several partitions (or none in particular) must see: a barrier. */
 export const GLOBAL = -1;
@@ -30,8 +29,8 @@ const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.tim
  * whose actors never see each other's events) plus one `GLOBAL` heap for events several partitions
  * see. Each heap is in canonical order, so the next level of every partition is at hand, which is
  * what lets the coordinator step independent partitions in the same round (lookahead). Inputs are
- * numbered per source in the order they are queued, as `EventQueue` numbers them; `onDelivered`
- * hooks are run by the caller in log order (`delivered`).
+ * numbered per source in the order they are queued, as `EventQueue` numbers them, or come
+ * numbered (`scheduled`: scenario steps numbered by their `StepSchedule`).
  *
  * Each partition remembers the last level delivered to it; an event queued below it would be an
  * event from the past of that partition — the partitions were not independent — and is refused
@@ -41,10 +40,6 @@ export class PartitionedQueue {
   private readonly heaps = new Map<number, BinaryHeap<Draft>>();
   private readonly reached = new Map<number, Level>();
   private readonly inputCounters = new Map<string, number>();
-  private readonly hooks = new Map<string, () => void>();
-  /** Where each hooked event waits (hooks are set right after `input` queued their event). */
-  private readonly hookedLevels = new Map<string, { readonly partition: number; readonly level: Level }>();
-  private lastInput: { readonly id: string; readonly partition: number; readonly level: Level } | undefined;
   private count = 0;
 
   constructor(
@@ -75,27 +70,19 @@ export class PartitionedQueue {
     const n = this.inputCounters.get(source) ?? 0;
     this.inputCounters.set(source, n + 1);
     const id = `${source}:${n}`;
-    const d: Draft = { id, timeNs: atNs, depth: 0, source, n, subject: subjectOf(this.run, path), type, cause, payload };
-    this.push(d);
-    this.lastInput = { id, partition: this.classify(d), level: { timeNs: atNs, depth: 0 } };
+    this.push({ id, timeNs: atNs, depth: 0, source, n, subject: subjectOf(this.run, path), type, cause, payload });
     return id;
+  }
+
+  /** Queue an input already numbered (`n`) by its source: a scenario step from its `StepSchedule`. The source's own counter is not used. */
+  scheduled(source: string, n: number, type: string, path: string, payload: unknown, atNs: number): void {
+    this.push({ id: `${source}:${n}`, timeNs: atNs, depth: 0, source, n, subject: subjectOf(this.run, path), type, cause: null, payload });
   }
 
   /** The level of the next event queued in `partition`. */
   peekLevel(partition: number): Level | undefined {
     const d = this.heaps.get(partition)?.peek();
     return d === undefined ? undefined : { timeNs: d.timeNs, depth: d.depth };
-  }
-
-  /** Does the next level of `partition` hold an event with an `onDelivered` hook (a lazily repeated input)? */
-  hookedAt(partition: number, level: Level): boolean {
-    for (const h of this.hookedLevels.values()) if (h.partition === partition && h.level.timeNs === level.timeNs && h.level.depth === level.depth) return true;
-    return false;
-  }
-
-  /** Are there hooks whose event's place is unknown (set other than right after `input`)? The coordinator then steps in sync. */
-  hasUnplacedHooks(): boolean {
-    return this.hooks.size > this.hookedLevels.size;
   }
 
   /** Remove and return every event of `level` queued in `partition`, in canonical order; the partition has now reached it. */
@@ -119,13 +106,6 @@ export class PartitionedQueue {
     return out;
   }
 
-  /** The earliest level of a hooked event (a lazily repeated input) queued in `partition`. */
-  firstHookedLevel(partition: number): Level | undefined {
-    let first: Level | undefined;
-    for (const h of this.hookedLevels.values()) if (h.partition === partition && (first === undefined || levelLess(h.level, first))) first = h.level;
-    return first;
-  }
-
   /** Note that `partition` has been run through `level` (its timers fired there, say). */
   markReached(partition: number, level: Level): void {
     const r = this.reached.get(partition);
@@ -135,20 +115,6 @@ export class PartitionedQueue {
   /** The last level run in `partition`. */
   reachedBy(partition: number): Level | undefined {
     return this.reached.get(partition);
-  }
-
-  /** Call `fn` once the event `id` has been delivered (lazy queueing of repeated inputs). */
-  onDelivered(id: string, fn: () => void): void {
-    this.hooks.set(id, () => {
-      this.hookedLevels.delete(id);
-      fn();
-    });
-    if (this.lastInput?.id === id) this.hookedLevels.set(id, { partition: this.lastInput.partition, level: this.lastInput.level });
-  }
-
-  /** Run the hooks of events just logged, in log order. */
-  delivered(events: readonly { readonly id: string }[]): void {
-    runDeliveredHooks(this.hooks, events);
   }
 
   private heap(p: number): BinaryHeap<Draft> {
