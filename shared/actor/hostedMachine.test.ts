@@ -1,33 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { assign, raise, setup } from "xstate";
-import { z } from "zod";
-import { defineEvent } from "../events/registry.ts";
-import { createPrng } from "../random/prng.ts";
-import type { Draft } from "../runtime/draft.ts";
-import { HostedActor } from "../runtime/hostedActor.ts";
-import { Scheduler } from "../time/scheduler.ts";
-import type { ActorContext } from "./actor.ts";
 import { hostMachine } from "./hostedMachine.ts";
+import { actorContext } from "./testActorContext.ts";
 import { MachineFailedError, sendChecked, startHostedMachine } from "./xstateHost.ts";
-
-const Noted = defineEvent("Noted", z.object({ what: z.string() }), "Test: a machine's action ran.");
-
-/** An actor context on a scheduler of its own; what the actor publishes is collected, not delivered. */
-function actorContext() {
-  const scheduler = new Scheduler();
-  const drafts: Draft[] = [];
-  let ctx: ActorContext | undefined;
-  new HostedActor({ name: "m", subscribes: [], create: (c) => ((ctx = c), { handle: () => {}, snapshot: () => null }) }, createPrng(1).split("m"), {
-    run: "r1",
-    nowNs: () => scheduler.nowNs,
-    enqueueEvent: (d) => drafts.push(d),
-    enqueueTimer: (key, fire, live) => scheduler.schedule({ ...key, fire, live }),
-    subject: (path) => `tyrsim.r1.${path}`,
-    reportFailure: () => {},
-  });
-  const note = (what: string) => ctx!.publish(Noted, "noted", { what });
-  return { ctx: ctx!, scheduler, drafts, note, runAll: () => void (() => { while (scheduler.step()); })() };
-}
 
 type Note = (what: string) => void;
 type TestEvent = { type: "GO" } | { type: "POKE" } | { type: "BOOM" } | { type: "FINISH" } | { type: "SELF" };
