@@ -1,7 +1,7 @@
 import type { AnyActorScope, AnyStateMachine, EventFrom, EventObject, ExecutableActionObject, InputFrom, SnapshotFrom } from "xstate";
 import type { HrTimer } from "../time/hrtimer.ts";
 import type { ActorContext } from "./actor.ts";
-import { flatTransition, isFlatMachine } from "./flatTransitions.ts";
+import { shortcutsFor, type Miss, type TransitionShortcuts } from "./transitionShortcuts.ts";
 
 const NS_PER_MS = 1_000_000;
 const XSTATE_STOP = "xstate.stop";
@@ -99,10 +99,10 @@ export interface HostMachineOptions<M extends AnyStateMachine> {
  * transitions, and every delay went through the system's bookkeeping and a new timer. (XState's pure `transition()`/`initialTransition()` helpers build an
  * inert actor on every call, so they are slower still.)
  *
- * A flat machine (every state atomic, directly under the root: the power domains, the job and AS
- * machines) takes a shorter path for plain transitions — XState's guard selection, then the exit,
- * transition and entry actions, and a snapshot XState made before for the target state
- * (`flatTransition`) — which costs a fraction of XState's macrostep; everything else goes through
+ * Plain transitions (one transition between two sibling states, custom actions only) take a
+ * shortcut once XState has taken them once: XState's own transition selection, then the exit,
+ * transition and entry actions, and the snapshot XState made for where they lead
+ * (`TransitionShortcuts`) — a fraction of the macrostep's cost; everything else goes through
  * `transition()`.
  *
  * Kept exactly as XState's `Actor` does it, so the actor's order of publications and timers is
@@ -126,12 +126,10 @@ export class HostedMachine<M extends AnyStateMachine> {
   private delayed: Map<string, Delayed> | undefined;
   private anonymousDelays = 0;
   private readonly scope: AnyActorScope;
-  /**
-   * For a flat machine (`isFlatMachine`): the snapshot XState made for each state this machine has
-   * been in, by state value — what `flatTransition` hands back instead of running XState's
-   * macrostep for a plain transition. Undefined for other machines (XState's own path only).
-   */
-  private readonly known: Map<string, SnapshotFrom<M>> | undefined;
+  /** The machine's plain-transition shortcuts (shared by its instances), or null: XState's own path only. */
+  private readonly shortcuts: TransitionShortcuts | null;
+  /** A plain transition the shortcuts could not take yet: learnt from XState's result. */
+  private readonly miss: Miss = { from: undefined, transition: undefined };
 
   constructor(
     private readonly ctx: ActorContext,
@@ -141,7 +139,7 @@ export class HostedMachine<M extends AnyStateMachine> {
   ) {
     this.scope = new HostScope(this) as unknown as AnyActorScope;
     this.snapshot = machine.getInitialSnapshot(this.scope, input) as SnapshotFrom<M>;
-    this.known = isFlatMachine(machine) ? new Map() : undefined;
+    this.shortcuts = shortcutsFor(machine);
   }
 
   /** Start: run the initial state's entry actions and arm its delays (as `Actor.start`). */
@@ -206,9 +204,13 @@ export class HostedMachine<M extends AnyStateMachine> {
   private process(event: EventObject): void {
     let next: SnapshotFrom<M>;
     try {
-      const known = this.known;
-      const fast = known === undefined ? undefined : (flatTransition(this.machine, this.snapshot, event, this.scope, known) as SnapshotFrom<M> | undefined);
-      next = fast ?? (this.machine.transition(this.snapshot, event, this.scope) as SnapshotFrom<M>);
+      const shortcuts = this.shortcuts;
+      const short = shortcuts === null ? undefined : (shortcuts.transition(this.snapshot as never, event, this.scope, this.miss) as SnapshotFrom<M> | undefined);
+      if (short !== undefined) next = short;
+      else {
+        next = this.machine.transition(this.snapshot, event, this.scope) as SnapshotFrom<M>;
+        if (this.miss.transition !== undefined) (shortcuts as TransitionShortcuts).learn(this.miss, next as never);
+      }
     } catch (error) {
       this.deferred.length = 0;
       this.snapshot = { ...(this.snapshot as object), status: "error", error } as SnapshotFrom<M>;
@@ -222,8 +224,6 @@ export class HostedMachine<M extends AnyStateMachine> {
   /** Adopt a snapshot: run the deferred effects, then stop if it is final or failed (`Actor.update`). */
   private update(next: SnapshotFrom<M>): void {
     this.snapshot = next;
-    const value = (next as unknown as { value: unknown }).value;
-    if (this.known !== undefined && typeof value === "string" && (next as unknown as HostSnapshot).status === "active") this.known.set(value, next);
     let fn: (() => void) | undefined;
     while ((fn = this.deferred.shift()) !== undefined) {
       try {

@@ -1,0 +1,217 @@
+import type { AnyActorScope, AnyStateMachine, EventObject, ExecutableActionObject } from "xstate";
+
+/** The slice of XState's (internal, stable across v5) state-node shape the shortcut reads. */
+interface Node {
+  readonly id: string;
+  readonly type: string;
+  readonly parent?: Node;
+  readonly states: Readonly<Record<string, Node>>;
+  readonly entry: readonly unknown[];
+  readonly exit: readonly unknown[];
+  readonly always?: readonly unknown[];
+}
+/** XState's parsed transition, as `getTransitionData` selects it (guards already evaluated by XState). */
+interface Transition {
+  readonly source: Node;
+  readonly target: readonly Node[] | undefined;
+  readonly actions: readonly unknown[];
+}
+/** The snapshot fields the shortcut reads. */
+interface Snapshot {
+  readonly status: string;
+  readonly context: unknown;
+  readonly _nodes: readonly Node[];
+}
+
+/**
+ * One of XState's built-in actions the shortcut runs as XState does (`resolve`, then `execute`
+ * through the executor): `assign`, `cancel`, and `raise` with a delay (the `after` timers). A
+ * raise without one goes to XState's internal queue — a second microstep — so it is not here.
+ */
+interface Builtin {
+  readonly type: string;
+  resolve(scope: AnyActorScope, snapshot: Snapshot, args: unknown, params: unknown, self: Builtin, extra: { internalQueue: EventObject[] }): [Snapshot, unknown, unknown];
+  readonly execute?: (scope: AnyActorScope, params: unknown) => void;
+  readonly delay?: unknown;
+}
+
+/** An action resolved once: what XState's `resolveAndExecuteActionsWithContext` does with it. */
+interface ResolvedAction {
+  readonly type: string;
+  readonly exec: ((info: unknown, params: unknown) => void) | undefined;
+  /** Set for a built-in action (`exec` is then unused). */
+  readonly builtin: Builtin | undefined;
+  /** Static params, or XState's params function of `{ context, event }`. */
+  readonly params: unknown;
+  readonly paramsFn: boolean;
+}
+
+/** Built-in actions whose `resolve` and `execute` the shortcut may run itself (with a delay, for raise). */
+const RUNNABLE_BUILTINS = new Set(["xstate.assign", "xstate.cancel", "xstate.raise"]);
+
+/** A plain transition XState had to take because its target configuration was not known yet: learnt from XState's result. */
+export interface Miss {
+  from: string | undefined;
+  transition: Transition | undefined;
+}
+
+/** Shortcuts by machine: one per machine definition, shared by all its hosted instances (`shortcutsFor`). */
+const byMachine = new WeakMap<AnyStateMachine, TransitionShortcuts | null>();
+
+/**
+ * The shortcuts of `machine`, or null when it has none: an `always` transition or a history
+ * state anywhere (then an event that selects nothing may still move the machine, or a snapshot
+ * is more than its configuration and context).
+ */
+export function shortcutsFor(machine: AnyStateMachine): TransitionShortcuts | null {
+  let s = byMachine.get(machine);
+  if (s === undefined) {
+    const plain = (n: Node): boolean => (n.always?.length ?? 0) === 0 && n.type !== "history" && Object.values(n.states).every(plain);
+    s = plain(machine.root as unknown as Node) ? new TransitionShortcuts(machine) : null;
+    byMachine.set(machine, s);
+  }
+  return s;
+}
+
+/**
+ * XState's `machine.transition(snapshot, event, scope)` for plain transitions, without the
+ * macrostep. XState still selects the transitions (`getTransitionData`: its candidates, its guard
+ * evaluation, its regions), then:
+ *
+ * - nothing selected: the same snapshot (XState returns it too; the machine has no `always`);
+ * - one targetless transition: its actions, and the snapshot they leave (a new context after an
+ *   `assign`);
+ * - one transition from an atomic state to a sibling atomic state (another child of the same
+ *   compound state, in any region): the source's exit actions, the transition's, the target's
+ *   entry actions — XState's exit set, transition content and entry set for it — and the snapshot
+ *   of the configuration it leads to, learnt from XState the first time any instance of the
+ *   machine took it from the same configuration (`learn`), with the context the actions leave.
+ *
+ * Actions are custom ones, `assign`, `cancel` and delayed `raise` (the `after` timers' own), each
+ * run as XState runs it. Anything else — several transitions at once, a target in another
+ * compound state, a self-transition, a final state, another built-in action (an immediate
+ * `raise`, `sendTo`, …), an `xstate.*` event other than an `after` timer's, a guard that throws — returns undefined *before
+ * any action ran*, and the caller takes XState's own path. Guards are pure (XState's rule), so
+ * evaluating them twice changes nothing.
+ */
+export class TransitionShortcuts {
+  /** Snapshot → its configuration's key (the active nodes' ids). */
+  private readonly keys = new WeakMap<object, string>();
+  /** From a configuration, by transition: the snapshot XState made for where it leads (context aside). */
+  private readonly edges = new Map<string, Map<Transition, Snapshot>>();
+  /** Action lists resolved to custom actions, or null when one is built in. */
+  private readonly resolved = new WeakMap<readonly unknown[], readonly ResolvedAction[] | null>();
+
+  constructor(private readonly machine: AnyStateMachine) {}
+
+  /** The snapshot after `event`, or undefined for XState's own path (`miss` then names a transition to `learn`). */
+  transition(snapshot: Snapshot, event: EventObject, scope: AnyActorScope, miss: Miss): Snapshot | undefined {
+    // XState's own events (init, stop, errors, done) take its path; the `after` timers' events are ordinary ones.
+    if (snapshot.status !== "active" || (event.type.startsWith("xstate.") && !event.type.startsWith("xstate.after."))) return undefined;
+    let selected: readonly Transition[];
+    try {
+      selected = this.machine.getTransitionData(snapshot as never, event) as unknown as readonly Transition[];
+    } catch {
+      return undefined;
+    }
+    if (selected.length === 0) return snapshot;
+    const t = selected[0] as Transition;
+    if (selected.length > 1) return undefined;
+    const actions = this.resolve(t.actions);
+    if (actions === null) return undefined;
+    if (t.target === undefined) return execute(actions, snapshot, event, scope);
+    const source = t.source;
+    const target = t.target.length === 1 ? (t.target[0] as Node) : undefined;
+    if (target === undefined || target === source || source.type !== "atomic" || target.type !== "atomic" || target.parent !== source.parent || source.parent?.type !== "compound") return undefined;
+    const exit = this.resolve(source.exit);
+    const entry = this.resolve(target.entry);
+    if (exit === null || entry === null) return undefined;
+    const from = this.keyOf(snapshot);
+    const template = this.edges.get(from)?.get(t);
+    if (template === undefined) {
+      miss.from = from;
+      miss.transition = t;
+      return undefined;
+    }
+    const context = execute(entry, execute(actions, execute(exit, snapshot, event, scope), event, scope), event, scope).context;
+    if (template.context === context) return template;
+    // The snapshot XState made for this configuration (another instance's, or before an assign): the same but for the context.
+    const next = { ...template, context };
+    this.keys.set(next, this.keyOf(template));
+    return next;
+  }
+
+  /** Remember where XState took the transition `miss` names (its configuration: the context is always the instance's own). */
+  learn(miss: Miss, after: Snapshot): void {
+    const { from, transition } = miss;
+    miss.from = undefined;
+    miss.transition = undefined;
+    if (from === undefined || transition === undefined || after.status !== "active") return;
+    let out = this.edges.get(from);
+    if (out === undefined) this.edges.set(from, (out = new Map()));
+    out.set(transition, after);
+  }
+
+  private keyOf(snapshot: Snapshot): string {
+    let key = this.keys.get(snapshot);
+    if (key === undefined) {
+      key = snapshot._nodes.map((n) => n.id).sort().join("|");
+      this.keys.set(snapshot, key);
+    }
+    return key;
+  }
+
+  /** `actions` as custom actions of the machine, resolved as XState resolves them; null if any is built in. */
+  private resolve(actions: readonly unknown[]): readonly ResolvedAction[] | null {
+    let resolved = this.resolved.get(actions);
+    if (resolved !== undefined) return resolved;
+    resolved = resolveActions(this.machine, actions);
+    this.resolved.set(actions, resolved);
+    return resolved;
+  }
+}
+
+function resolveActions(machine: AnyStateMachine, actions: readonly unknown[]): readonly ResolvedAction[] | null {
+  const out: ResolvedAction[] = [];
+  const implementations = machine.implementations.actions as Record<string, unknown>;
+  for (const action of actions) {
+    const inline = typeof action === "function";
+    const type = typeof action === "string" ? action : inline ? (action as { name?: string }).name || "(anonymous)" : (action as { type: string }).type;
+    const exec = inline ? action : implementations[type];
+    if (exec !== undefined && typeof exec !== "function") return null;
+    // Built-in actions carry `resolve`: only those the shortcut runs as XState does, the rest (sendTo, spawn, …) take XState's path.
+    const builtin = exec !== undefined && "resolve" in exec ? (exec as unknown as Builtin) : undefined;
+    if (builtin !== undefined && (!RUNNABLE_BUILTINS.has(builtin.type) || (builtin.type === "xstate.raise" && builtin.delay === undefined))) return null;
+    const params = !inline && typeof action === "object" && action !== null && "params" in action ? (action as { params: unknown }).params : undefined;
+    out.push({ type, exec: exec as ResolvedAction["exec"], builtin, params, paramsFn: typeof params === "function" });
+  }
+  return out;
+}
+
+/**
+ * Run resolved actions as XState's `resolveAndExecuteActionsWithContext` does: custom ones through
+ * the scope's executor with the arguments XState gives them, built-in ones resolved against the
+ * snapshot so far (an `assign` makes the next one) and executed through the executor. Returns the
+ * snapshot the actions leave (a new context after an `assign`).
+ */
+function execute(list: readonly ResolvedAction[], snapshot: Snapshot, event: EventObject, scope: AnyActorScope): Snapshot {
+  let current = snapshot;
+  for (const a of list) {
+    const context = current.context;
+    const info = { context, event, self: scope.self, system: scope.system };
+    const params = a.paramsFn ? (a.params as (x: { context: unknown; event: EventObject }) => unknown)({ context, event }) : a.params;
+    const builtin = a.builtin;
+    if (builtin === undefined) {
+      scope.actionExecutor({ type: a.type, info, params, exec: a.exec } as unknown as ExecutableActionObject);
+      continue;
+    }
+    const internalQueue: EventObject[] = [];
+    const [next, resolvedParams] = builtin.resolve(scope, current, info, params, builtin, { internalQueue });
+    // A delay that did not resolve to a number makes XState raise at once: a second microstep the shortcut cannot take.
+    if (internalQueue.length > 0) throw new Error(`action '${builtin.type}' of a shortcut transition raised an event without a delay`);
+    current = next;
+    const run = builtin.execute;
+    if (run !== undefined) scope.actionExecutor({ type: builtin.type, info, params: resolvedParams, exec: run.bind(null, scope, resolvedParams) } as unknown as ExecutableActionObject);
+  }
+  return current;
+}
