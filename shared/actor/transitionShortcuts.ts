@@ -90,16 +90,16 @@ export function shortcutsFor(machine: AnyStateMachine): TransitionShortcuts | nu
  * Actions are custom ones, `assign`, `cancel` and delayed `raise` (the `after` timers' own), each
  * run as XState runs it. Anything else — several transitions at once, a target in another
  * compound state, a self-transition, a final state, another built-in action (an immediate
- * `raise`, `sendTo`, …), an `xstate.*` event other than an `after` timer's, a guard that throws — returns undefined *before
- * any action ran*, and the caller takes XState's own path. Guards are pure (XState's rule), so
- * evaluating them twice changes nothing.
+ * `raise`, `sendTo`, …), an `xstate.*` event other than an `after` timer's, a guard that
+ * throws — returns undefined *before any action ran*, and the caller takes XState's own path.
+ * Guards are pure (XState's rule), so evaluating them twice changes nothing.
  */
 export class TransitionShortcuts {
   /** Snapshot → its configuration's key (the active nodes' ids). */
   private readonly keys = new WeakMap<object, string>();
   /** From a configuration, by transition: the snapshot XState made for where it leads (context aside). */
   private readonly edges = new Map<string, Map<Transition, Snapshot>>();
-  /** Action lists resolved to custom actions, or null when one is built in. */
+  /** Action lists resolved once, or null when one is a built-in action the shortcut does not run. */
   private readonly resolved = new WeakMap<readonly unknown[], readonly ResolvedAction[] | null>();
 
   constructor(private readonly machine: AnyStateMachine) {}
@@ -161,7 +161,7 @@ export class TransitionShortcuts {
     return key;
   }
 
-  /** `actions` as custom actions of the machine, resolved as XState resolves them; null if any is built in. */
+  /** `actions` resolved as XState resolves them; null if one is a built-in action the shortcut does not run. */
   private resolve(actions: readonly unknown[]): readonly ResolvedAction[] | null {
     let resolved = this.resolved.get(actions);
     if (resolved !== undefined) return resolved;
