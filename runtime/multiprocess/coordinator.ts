@@ -2,20 +2,21 @@ import { makeEnvelope, type Envelope } from "../../shared/events/envelope.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import { levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
+import { atLevel, levelLess, levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
 import type { Scenario } from "../../shared/scenario/scenarioSchema.ts";
-import { StepSchedule } from "../../shared/scenario/stepSchedule.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
 import { FaultInjected } from "../../services/faults/faultEvents.ts";
 import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
 import { PendingLog, type Delivered } from "./pendingLog.ts";
-import { exchangeRound, type RemoteService, type RoundRequest } from "./roundExchanges.ts";
+import { exchangeRound, type RemoteService } from "./roundExchanges.ts";
 import { LogWriter, type WrittenObserver } from "./logWriter.ts";
-import type { RunAheadReply, RunAheadRequest } from "./protocol.ts";
+import type { RunAheadReply } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 import { HeldBackShares } from "./heldBackShares.ts";
 import { ServiceRoutes } from "./serviceRoutes.ts";
+import { StepFeeder } from "./stepFeeder.ts";
+import { aheadRequestsOf, requestsOf } from "./roundRequests.ts";
 
 export type { RemoteService } from "./roundExchanges.ts";
 
@@ -59,21 +60,10 @@ export interface ResumePoint {
   readonly throughByPartition: Readonly<Record<string, Level | null>>;
 }
 
-const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
-const sameLevel = (a: Level, b: Level): boolean => a.timeNs === b.timeNs && a.depth === b.depth;
 
-
-/** About how many bytes of events the runs ahead of one process may return in one reply (NATS messages are limited to 1 MiB by default). */
-const RUN_AHEAD_REPLY_BYTES = 256 * 1024;
 
 /** A subject's listeners are in no partition. */
 const NOBODY = -2;
-
-/**
- * How many scenario steps are kept queued ahead of the log (`topUpSteps`): enough that partitions
- * run far ahead of each other, few enough that a million repetitions never sit in memory at once.
- */
-const STEPS_AHEAD = 4096;
 
 /**
  * The multi-process runtime's owner of virtual time and of the canonical order. It keeps the queue
@@ -102,7 +92,7 @@ const STEPS_AHEAD = 4096;
 export class Coordinator {
   private readonly queue: PartitionedQueue;
   private readonly routes: ServiceRoutes;
-  /** Per service, the levels of events for its shadows only, held back for its next request (`requestsOf`). */
+  /** Per service, the levels of events for its shadows only, held back for its next request (`requestsOf`, roundRequests.ts). */
   private readonly heldBack: HeldBackShares;
   private readonly listeners = new Map<string, number>();
   private readonly actorPartition = new Map<string, number>();
@@ -129,10 +119,8 @@ export class Coordinator {
   private readonly watchers = new Set<(e: Envelope) => void>();
   /** Rounds done (a measure of coordination cost). */
   rounds = 0;
-  /** The scenario's steps not queued yet, in log order (`queueSteps`). */
-  private steps: StepSchedule | undefined;
-  /** Scenario steps queued and not logged yet. */
-  private stepsAhead = 0;
+  /** The scenario's steps, queued ahead of the log (`queueSteps`). */
+  private steps: StepFeeder | undefined;
 
   constructor(private readonly opts: CoordinatorOptions) {
     const names = [...new Set(opts.services.map((s) => s.name))];
@@ -207,29 +195,12 @@ export class Coordinator {
 
   /**
    * Queue the scenario's steps, repetitions included, as the embedded runtime's `queueSteps` does
-   * and under the same numbers — but ahead of the log (`StepSchedule`) rather than one repetition
+   * and under the same numbers — but ahead of the log (`StepFeeder`) rather than one repetition
    * per delivery, so that no repetition is a barrier for the partitions. Call once, before `run`.
    */
   queueSteps(scenario: Scenario): void {
-    this.steps = new StepSchedule(scenario);
-    this.topUpSteps();
-  }
-
-  /**
-   * Keep `STEPS_AHEAD` scenario steps queued — and every step at or before the earliest level
-   * anything else can happen at, so the run's next level always has its steps. Steps are taken
-   * in log order, so the first step left in the schedule bounds every partition (`chooseRound`).
-   */
-  private topUpSteps(): void {
-    const steps = this.steps;
-    if (steps === undefined) return;
-    let earliestNs = this.watermark()?.timeNs ?? Number.POSITIVE_INFINITY;
-    for (let at = steps.peekNs(); at !== undefined && (this.stepsAhead < STEPS_AHEAD || at <= earliestNs); at = steps.peekNs()) {
-      const step = steps.next() as NonNullable<ReturnType<StepSchedule["next"]>>;
-      this.queue.scheduled(INPUT_SOURCES.scenario, step.n, step.type, step.path, step.payload, step.atNs);
-      this.stepsAhead++;
-      if (at < earliestNs) earliestNs = at;
-    }
+    this.steps = new StepFeeder(this.queue, scenario);
+    this.steps.topUp(this.watermark()?.timeNs ?? Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -315,14 +286,13 @@ export class Coordinator {
    * `ahead` maps a closed partition to the bound it may run to (null: none but the run's end).
    */
   private chooseRound(untilNs: number): { levels: Map<number, Level>; ahead: Map<number, Level | null> } | undefined {
-    this.topUpSteps();
+    this.steps?.topUp(this.watermark()?.timeNs ?? Number.POSITIVE_INFINITY);
     const earliest = this.watermark();
     if (earliest === undefined || earliest.timeNs > untilNs) return undefined;
     if (earliest.timeNs > this.floorNs) this.floorNs = earliest.timeNs;
-    // The first scenario step not queued yet (later than `earliest`: `topUpSteps`) bounds every partition, as a barrier does.
-    const nextStepNs = this.steps?.peekNs();
-    const barrier = minLevel(this.queue.peekLevel(GLOBAL), nextStepNs === undefined ? undefined : { timeNs: nextStepNs, depth: 0 });
-    const sync = !this.lookahead || this.faults.active || (barrier !== undefined && sameLevel(barrier, earliest));
+    // The first scenario step not queued yet (later than `earliest`: `topUp`) bounds every partition, as a barrier does.
+    const barrier = minLevel(this.queue.peekLevel(GLOBAL), this.steps?.nextLevel());
+    const sync = !this.lookahead || this.faults.active || (barrier !== undefined && atLevel(barrier, earliest));
     const ahead = new Map<number, Level | null>();
     if (sync) return { levels: new Map([[GLOBAL, earliest]]), ahead };
     const levels = new Map<number, Level>();
@@ -365,9 +335,11 @@ export class Coordinator {
     }
     for (const level of round.values()) if (level.timeNs > this.now) this.now = level.timeNs;
     this.round = drafts.map((d) => ({ draft: d, envelope: makeEnvelope({ ...d, run: this.opts.run, seq: this.dseq++ }) }));
-    const aheads = this.aheadRequestsOf(chosen.ahead, untilNs);
+    const events = this.round.map((r) => r.envelope);
+    const aheads = aheadRequestsOf(chosen.ahead, this.byPartition, (p, before) => this.queue.popBelow(p, before, untilNs), { round: this.rounds + 1, untilNs, seqBase: this.dseq });
     this.rounds++;
-    const exchanges = Promise.all(exchangeRound(this.rounds, this.requestsOf(round, whole), aheads));
+    const requests = requestsOf({ events, levels: round, whole, services: this.opts.services, routes: this.routes, heldBack: this.heldBack });
+    const exchanges = Promise.all(exchangeRound(this.rounds, requests, aheads));
     if (this.writer.pending) {
       // The requests are out (once the transport's queued writes run: one turn of the microtask
       // queue); write the last round's log while the services work on this one.
@@ -378,7 +350,6 @@ export class Coordinator {
       if (r.kind === "level") for (const d of r.drafts) this.queue.push(d);
       else this.tookAhead(r.partition, r.reply);
     }
-    const events = this.round.map((r) => r.envelope);
     for (const d of this.faults.observe(events)) this.queue.push(d);
     for (const r of this.round) this.pending.push(r);
     this.round = [];
@@ -396,24 +367,6 @@ export class Coordinator {
     return true;
   }
 
-  /** The run-ahead requests of a round: each closed partition's queued events below its bound. */
-  private aheadRequestsOf(ahead: ReadonlyMap<number, Level | null>, untilNs: number): { service: RemoteService; req: RunAheadRequest }[] {
-    const out: { service: RemoteService; req: RunAheadRequest }[] = [];
-    // One reply per process carries all its partitions' runs: they share the byte budget.
-    const perProcess = new Map<string, number>();
-    for (const p of ahead.keys()) {
-      const name = ((this.byPartition.get(p) as RemoteService[])[0] as RemoteService).name;
-      perProcess.set(name, (perProcess.get(name) ?? 0) + 1);
-    }
-    for (const [p, before] of ahead) {
-      const service = (this.byPartition.get(p) as RemoteService[])[0] as RemoteService;
-      const events = this.queue.popBelow(p, before, untilNs);
-      const maxBytes = Math.floor(RUN_AHEAD_REPLY_BYTES / (perProcess.get(service.name) ?? 1));
-      out.push({ service, req: { round: this.rounds + 1, partition: p, events, before, untilNs, seqBase: this.dseq, maxBytes } });
-    }
-    return out;
-  }
-
   /** A partition run ahead: what it delivered waits for the log, what is left is queued, its reach is noted. */
   private tookAhead(partition: number, reply: RunAheadReply): void {
     for (const e of reply.delivered) this.pending.pushEnvelope(e);
@@ -429,41 +382,6 @@ export class Coordinator {
   }
 
   /**
-   * One request per service with events or a timer in the round, at its partition's level. A
-   * service whose share is only events for its shadows (a memory replica's writes, seen by every
-   * process) gets no request: the share is held back and goes with its next request, as `earlier`
-   * levels — shadows publish nothing and arm no timer, so nothing the round brings back changes.
-   */
-  private requestsOf(round: ReadonlyMap<number, Level>, whole: Level | undefined): RoundRequest[] {
-    const batches = new Map<RemoteService, Envelope[]>();
-    const owning = new Set<RemoteService>();
-    for (const { envelope } of this.round) {
-      for (const s of this.routes.listeners(envelope.subject)) {
-        let b = batches.get(s);
-        if (b === undefined) batches.set(s, (b = []));
-        b.push(envelope);
-      }
-      for (const s of this.routes.owners(envelope.subject)) owning.add(s);
-    }
-    const levelFor = (s: RemoteService): Level | undefined => whole ?? round.get(s.partition as number);
-    for (const s of this.opts.services) {
-      const level = levelFor(s);
-      if (level !== undefined && s.nextTimer !== null && sameLevel(levelOf(s.nextTimer), level)) {
-        owning.add(s);
-        if (!batches.has(s)) batches.set(s, []);
-      }
-    }
-    const out: RoundRequest[] = [];
-    for (const [service, events] of batches) {
-      const level = levelFor(service) as Level;
-      if (!owning.has(service) && this.heldBack.hold(service, level, events)) continue;
-      const earlier = this.heldBack.release(service);
-      out.push(earlier === undefined ? { service, level, events } : { service, level, events, earlier });
-    }
-    return out;
-  }
-
-  /**
    * Log, in canonical order, every delivered event below `watermark` (all of them without one):
    * number it, tell the watchers, count the scenario steps gone — all of which the next round may depend on. Its
    * writing waits for `writer.write()`.
@@ -473,7 +391,7 @@ export class Coordinator {
     if (logged.length === 0) return;
     this.seq += logged.length;
     if (this.watchers.size > 0) for (const e of logged) for (const w of this.watchers) w(e);
-    if (this.steps !== undefined) for (const e of logged) if (e.source === INPUT_SOURCES.scenario) this.stepsAhead--;
+    this.steps?.logged(logged);
     this.writer.add(logged);
   }
 

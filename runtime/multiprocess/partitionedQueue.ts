@@ -1,6 +1,6 @@
 import { subjectOf } from "../../shared/events/subjects.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import { atLevel, type Level } from "../../shared/runtime/level.ts";
+import { atLevel, levelLess, type Level } from "../../shared/runtime/level.ts";
 import { BinaryHeap } from "../../shared/time/binaryHeap.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
 
@@ -22,7 +22,6 @@ export class LookaheadViolationError extends Error {
   }
 }
 
-const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
 
 /**
  * The coordinator's queue of events waiting for delivery, split by partition (the GPUs of a fleet,

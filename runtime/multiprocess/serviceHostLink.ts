@@ -1,6 +1,6 @@
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import type { Level } from "../../shared/runtime/level.ts";
+import { levelLess, type Level } from "../../shared/runtime/level.ts";
 import type { LevelReply, LevelRequest, RunAheadRequest } from "./protocol.ts";
 import { runAhead, type DraftPlace, type RunAheadResult } from "./runAhead.ts";
 
@@ -39,7 +39,6 @@ function runEarlier(host: ActorHost, earlier: NonNullable<LevelRequest["earlier"
   }
 }
 
-const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
 
 /** A request for a partition this service does not host. */
 export class UnknownPartitionError extends Error {

@@ -16,8 +16,11 @@ export interface Level {
 /** The level of an order key. */
 export const levelOf = (k: OrderKey): Level => ({ timeNs: k.timeNs, depth: k.depth });
 
-/** Is `k` at level `l`? */
-export const atLevel = (k: OrderKey, l: Level): boolean => k.timeNs === l.timeNs && k.depth === l.depth;
+/** Is `k` (an order key, or another level) at level `l`? */
+export const atLevel = (k: Level, l: Level): boolean => k.timeNs === l.timeNs && k.depth === l.depth;
+
+/** Is level `a` before level `b` in the canonical order? */
+export const levelLess = (a: Level, b: Level): boolean => a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.depth < b.depth);
 
 /** The earlier of two levels (undefined counts as "none"). */
 export function minLevel(a: Level | undefined, b: Level | undefined): Level | undefined {
