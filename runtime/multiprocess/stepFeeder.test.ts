@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { Envelope } from "../../shared/events/envelope.ts";
+import type { Draft } from "../../shared/runtime/draft.ts";
+import { parseScenario } from "../../shared/scenario/loadScenario.ts";
+import { createCatalogue } from "../../services/catalogue.ts";
+import { PartitionedQueue } from "./partitionedQueue.ts";
+import { STEPS_AHEAD, StepFeeder } from "./stepFeeder.ts";
+
+/** A scenario with one step repeated `count` times, every 1 µs. */
+const repeated = (count: number) =>
+  parseScenario(
+    ["name: many", "model: mali-g610-rk3588", "duration: 1s", "steps:", `  - { at: 0us, every: 1us, count: ${count}, type: PowerOnRequested, path: gpu0.pwr.cmd, payload: { domain: l2, mask: 0x1 } }`, ""].join("\n"),
+    "many.yaml",
+    createCatalogue(),
+  );
+
+const asLogged = (d: Draft): Envelope => ({ id: d.id, run: "r", seq: 0, timeNs: d.timeNs, depth: d.depth, source: d.source, subject: d.subject, type: d.type, cause: d.cause, payload: d.payload });
+
+describe("the coordinator's step feeder", () => {
+  it("keeps a bounded number of a long repetition's steps queued, numbered in order, and tops up as they are logged", () => {
+    // given a step repeated 10,000 times
+    const queue = new PartitionedQueue("r", () => 0);
+    const feeder = new StepFeeder(queue, repeated(10_000));
+    // when it tops up with nothing else due
+    feeder.topUp(Number.POSITIVE_INFINITY);
+    // then STEPS_AHEAD steps wait, scenario:0 first, and the next one not queued bounds the partitions
+    expect(queue.size).toBe(STEPS_AHEAD);
+    expect(feeder.nextLevel()).toEqual({ timeNs: STEPS_AHEAD * 1000, depth: 0 });
+    const first = queue.popBelow(0, { timeNs: 100 * 1000, depth: 0 }, Number.POSITIVE_INFINITY);
+    expect(first.map((d) => d.id).slice(0, 3)).toEqual(["scenario:0", "scenario:1", "scenario:2"]);
+    expect(first).toHaveLength(100);
+    // and once those 100 are logged, topping up queues 100 more, no more
+    feeder.logged(first.map(asLogged));
+    feeder.topUp(Number.POSITIVE_INFINITY);
+    expect(queue.size).toBe(STEPS_AHEAD);
+    expect(feeder.nextLevel()).toEqual({ timeNs: (STEPS_AHEAD + 100) * 1000, depth: 0 });
+  });
+
+  it("queues every step at or before the earliest level anything else is due, past its budget", () => {
+    const queue = new PartitionedQueue("r", () => 0);
+    const feeder = new StepFeeder(queue, repeated(10_000));
+    // when something else is due at 6 ms, beyond the budget's 4.096 ms
+    feeder.topUp(6_000_000);
+    // then every step up to 6 ms is queued, so that level has its steps
+    expect(queue.size).toBe(6001);
+    expect(feeder.nextLevel()).toEqual({ timeNs: 6_001_000, depth: 0 });
+  });
+});
