@@ -36,13 +36,16 @@ describe("the coordinator's step feeder", () => {
     expect(feeder.nextLevel()).toEqual({ timeNs: (STEPS_AHEAD + 100) * 1000, depth: 0 });
   });
 
-  it("queues every step at or before the earliest level anything else is due, past its budget", () => {
+  it("queues the steps due before anything else past its budget, and no further", () => {
+    // given a feeder whose budget is spent (steps up to 4.095 ms queued, none logged)
     const queue = new PartitionedQueue("r", () => 0);
     const feeder = new StepFeeder(queue, repeated(10_000));
-    // when something else is due at 6 ms, beyond the budget's 4.096 ms
-    feeder.topUp(6_000_000);
-    // then every step up to 6 ms is queued, so that level has its steps
-    expect(queue.size).toBe(6001);
-    expect(feeder.nextLevel()).toEqual({ timeNs: 6_001_000, depth: 0 });
+    feeder.topUp(Number.POSITIVE_INFINITY);
+    // when the earliest level anything else is due at is 5 ms
+    feeder.topUp(5_000_000);
+    // then the step at 4.096 ms is queued all the same — it is now the earliest level — and the
+    // next one, after it, bounds the partitions
+    expect(queue.size).toBe(STEPS_AHEAD + 1);
+    expect(feeder.nextLevel()).toEqual({ timeNs: (STEPS_AHEAD + 1) * 1000, depth: 0 });
   });
 });
