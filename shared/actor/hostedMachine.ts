@@ -99,11 +99,11 @@ export interface HostMachineOptions<M extends AnyStateMachine> {
  * transitions, and every delay went through the system's bookkeeping and a new timer. (XState's pure `transition()`/`initialTransition()` helpers build an
  * inert actor on every call, so they are slower still.)
  *
- * Plain transitions (one transition between two sibling states, custom actions only) take a
- * shortcut once XState has taken them once: XState's own transition selection, then the exit,
- * transition and entry actions, and the snapshot XState made for where they lead
- * (`TransitionShortcuts`) — a fraction of the macrostep's cost; everything else goes through
- * `transition()`.
+ * Plain transitions (one transition between two sibling states; custom actions, `assign`, and
+ * the `after` timers' delayed `raise` and `cancel`) take a shortcut once XState has taken them
+ * once: XState's own transition selection, then the exit, transition and entry actions, and the
+ * snapshot XState made for where they lead (`TransitionShortcuts`) — a fraction of the
+ * macrostep's cost; everything else goes through `transition()`.
  *
  * Kept exactly as XState's `Actor` does it, so the actor's order of publications and timers is
  * unchanged: actions run inside the transition; delayed events are armed and cancelled after it
@@ -205,6 +205,7 @@ export class HostedMachine<M extends AnyStateMachine> {
     let next: SnapshotFrom<M>;
     try {
       const shortcuts = this.shortcuts;
+      this.miss.transition = undefined;
       const short = shortcuts === null ? undefined : (shortcuts.transition(this.snapshot as never, event, this.scope, this.miss) as SnapshotFrom<M> | undefined);
       if (short !== undefined) next = short;
       else {
