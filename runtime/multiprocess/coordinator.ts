@@ -2,7 +2,7 @@ import { makeEnvelope, type Envelope } from "../../shared/events/envelope.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import type { LogSink } from "../../shared/log/logFormat.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
-import { atLevel, levelLess, levelOf, minLevel, type Level } from "../../shared/runtime/level.ts";
+import { atLevel, levelLess, levelOf, maxLevel, minLevel, type Level } from "../../shared/runtime/level.ts";
 import { INPUT_SOURCES, type RunOutcome } from "../../shared/runtime/simulation.ts";
 import type { Scenario } from "../../shared/scenario/scenarioSchema.ts";
 import { keyLess } from "../../shared/time/scheduler.ts";
@@ -163,7 +163,7 @@ export class Coordinator {
     const throughByPartition: Record<string, Level | null> = {};
     let through: Level | null = this.completed.get(GLOBAL) ?? null;
     for (const p of this.partitions) {
-      const l = this.latest(this.completed.get(p), this.completed.get(GLOBAL));
+      const l = maxLevel(this.completed.get(p), this.completed.get(GLOBAL));
       throughByPartition[String(p)] = l ?? null;
       if (l !== undefined && (through === null || levelLess(l, through))) through = l;
     }
@@ -393,12 +393,5 @@ export class Coordinator {
     if (this.watchers.size > 0) for (const e of logged) for (const w of this.watchers) w(e);
     this.steps?.logged(logged);
     this.writer.add(logged);
-  }
-
-  /** The later of two levels (undefined counts as "none"). */
-  private latest(a: Level | undefined, b: Level | undefined): Level | undefined {
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return levelLess(a, b) ? b : a;
   }
 }

@@ -29,3 +29,10 @@ export function minLevel(a: Level | undefined, b: Level | undefined): Level | un
   if (a.timeNs !== b.timeNs) return a.timeNs < b.timeNs ? a : b;
   return a.depth <= b.depth ? a : b;
 }
+
+/** The later of two levels (undefined counts as "none"). */
+export function maxLevel(a: Level | undefined, b: Level | undefined): Level | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return levelLess(a, b) ? b : a;
+}
