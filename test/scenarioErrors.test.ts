@@ -52,6 +52,12 @@ describe("scenario files", () => {
     expect(e.reason).toMatch(/^YAML: /);
   });
 
+  it("refuses a repeated step without a gap between its repetitions, naming line and field", () => {
+    const e = errorOf(["name: t", "duration: 1ms", "steps:", "  - { at: 0us, every: 0us, count: 3, type: PowerOnRequested, path: gpu0.pwr.cmd, payload: { domain: l2, mask: 1 } }"].join("\n"));
+    expect([e.line, e.field]).toEqual([4, "steps[0].every"]);
+    expect(e.message).toMatch(/'every' must be more than 0/);
+  });
+
   it("refuses a step scheduled after the end of the run", () => {
     const e = errorOf(["name: t", "duration: 1ms", "steps:", "  - { at: 2ms, type: PowerOnRequested, path: gpu0.pwr.cmd, payload: { domain: l2, mask: 1 } }"].join("\n"));
     expect([e.line, e.field]).toEqual([4, "steps[0].at"]);

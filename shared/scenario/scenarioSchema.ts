@@ -14,9 +14,15 @@ export const ScenarioStepSchema = z.strictObject({
   payload: z.unknown().default({}),
   /** Repeat the step this many times in all (default once)… */
   count: z.number().int().min(1).default(1),
-  /** …this far apart (required when count > 1). */
+  /**
+   * …this far apart (required when count > 1, and more than 0: repetitions at one instant would
+   * each wait for the last to be delivered, an order only the embedded runtime's lazy queueing
+   * gives — `StepSchedule` numbers repetitions that follow each other in time).
+   */
   every: DurationSchema.optional(),
-}).refine((s) => s.count === 1 || s.every !== undefined, { message: "a step with count > 1 needs 'every'", path: ["every"] });
+})
+  .refine((s) => s.count === 1 || s.every !== undefined, { message: "a step with count > 1 needs 'every'", path: ["every"] })
+  .refine((s) => s.count === 1 || s.every === undefined || s.every > 0, { message: "a repeated step's 'every' must be more than 0", path: ["every"] });
 
 /**
  * How the driver of every GPU is configured: the knobs a comparison or a fault scenario turns.
