@@ -60,8 +60,6 @@ export interface ResumePoint {
   readonly throughByPartition: Readonly<Record<string, Level | null>>;
 }
 
-
-
 /** A subject's listeners are in no partition. */
 const NOBODY = -2;
 
@@ -78,9 +76,9 @@ const NOBODY = -2;
  * round takes the next level of *every* partition at once, not only the run's earliest level, and
  * partitions run ahead of each other. Events seen by several partitions (outside inputs on
  * `fault.inject`, `RunEnded`, any `FaultInjected`) are barriers: every partition is brought to
- * their level first. Scenario steps are queued ahead from their `StepSchedule` (numbered as the
- * embedded runtime numbers them), and no partition passes the first step not queued yet. The log is still the canonical
- * order: delivered events wait in a pending heap and are logged, in key order, once no partition
+ * their level first. Scenario steps are queued ahead (`StepFeeder`, numbered as the embedded
+ * runtime numbers them), and no partition passes the first step not queued yet. The log is still
+ * the canonical order: delivered events wait in a pending heap and are logged, in key order, once no partition
  * can deliver anything before them (the watermark: the earliest next level of any partition).
  * Services see provisional sequence numbers (in delivery order); the log's `seq` is assigned then.
  * Writing the logged events (file, JetStream, NATS mirror: `LogWriter`) waits until the next
