@@ -12,6 +12,7 @@
 //                               TEXT (e.g. "fleet, 16 GPUs, 4 whole"): one figure while profiling
 //
 // Only the run is timed (from the first delivered event to the end), not process start-up.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +20,6 @@ import { pathToFileURL } from "node:url";
 import { parseScenario, type LoadedScenario } from "../shared/scenario/loadScenario.ts";
 import { startNatsServer } from "../shared/process/natsServer.ts";
 import { createCatalogue } from "../services/catalogue.ts";
-import { setUpSimulation } from "../runtime/embeddedRun.ts";
-import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
 import { composeServices, gpuServices, shardServices } from "../runtime/multiprocess/composeServices.ts";
 import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
 import { stopServices } from "../runtime/multiprocess/natsUp.ts";
@@ -75,15 +74,15 @@ function framesOf(gpus: number, frames: number): { loaded: LoadedScenario; path:
   return { loaded: { file: `frames-fleet-${gpus}.yaml`, text, scenario: parseScenario(text, path, createCatalogue()) }, path };
 }
 
-/** The embedded runtime on the same scenario and seed, its log written as `tyrsim run` writes it; only the run is timed. */
-async function embeddedRun(loaded: LoadedScenario, seed: number): Promise<{ events: number; ms: number; digest: string }> {
-  const sink = new JsonlLogSink(join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl"));
-  const sim = setUpSimulation({ loaded, seed, sink });
-  const t0 = performance.now();
-  const outcome = sim.run({ untilNs: loaded.scenario.duration });
-  const ms = performance.now() - t0;
-  await sim.close();
-  return { events: outcome.events, ms, digest: sink.digest.hex() };
+/**
+ * The embedded runtime on the same scenario and seed, its log written as `tyrsim run` writes it,
+ * in a fresh process (`embeddedChild.ts`): as cold as the service processes, whatever ran before
+ * in this one. Only the run is timed.
+ */
+function embeddedRun(path: string, seed: number): { events: number; ms: number; digest: string } {
+  const log = join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl");
+  const out = execFileSync(process.execPath, ["bin/run-ts.mjs", "bench/embeddedChild.ts", path, String(seed), log], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").pop() as string) as { events: number; ms: number; digest: string };
 }
 
 /** `tyrsim up` in this process for one deployment; the run's events, wall time of the run itself, digest and processes. */
@@ -136,7 +135,7 @@ export async function multiprocessBench(
     for (const [workload, d] of measured.filter(([w, d]) => opts.only === undefined || `${w}, ${d.label}`.includes(opts.only))) {
       const seed = 1;
       const { loaded, path } = workload === "frames" ? framesOf(d.gpus, frames) : fleetOf(d.gpus, cycles);
-      const emb = await embeddedRun(loaded, seed);
+      const emb = embeddedRun(path, seed);
       const embMs = emb.ms;
       const mp = await runUp(nats.url, loaded, path, seed, d);
       if (mp.digest !== emb.digest) throw new Error(`${d.label}: multi-process digest ${mp.digest} differs from the embedded run's ${emb.digest}`);
