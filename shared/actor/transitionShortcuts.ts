@@ -93,6 +93,10 @@ export function shortcutsFor(machine: AnyStateMachine): TransitionShortcuts | nu
  * `raise`, `sendTo`, …), an `xstate.*` event other than an `after` timer's, a guard that
  * throws — returns undefined *before any action ran*, and the caller takes XState's own path.
  * Guards are pure (XState's rule), so evaluating them twice changes nothing.
+ *
+ * It reads XState v5 internals (`getTransitionData`, state nodes' `parent`/`entry`/`exit`, a
+ * snapshot's `_nodes`, built-in actions' `resolve`/`execute`); the tests that play the same scripts
+ * through a real XState actor hold it to the installed version (the lockfile pins it).
  */
 export class TransitionShortcuts {
   /** Snapshot → its configuration's key (the active nodes' ids). */
