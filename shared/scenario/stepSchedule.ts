@@ -30,8 +30,9 @@ const chainLess = (a: Chain, b: Chain): boolean => a.atNs < b.atNs || (a.atNs ==
  * A scenario's steps as the run's inputs, in log order, each with the number it gets — computed
  * from the scenario alone. The embedded runtime queues repetitions lazily (`queueSteps`): each
  * delivery of a repeated step queues and numbers the next. Scenario inputs are all at depth 0 and
- * ordered among themselves by (time, number), whatever the actors do, and the counter is theirs
- * alone; so the numbers the lazy queueing hands out are a function of the steps, and this
+ * ordered among themselves by (time, number), whatever the actors do; a repetition comes strictly
+ * later than the one before it (`every` > 0, which the scenario schema requires); and the counter
+ * is theirs alone; so the numbers the lazy queueing hands out are a function of the steps, and this
  * schedule hands out the same ones, in the same order, without waiting for any delivery. That is
  * what lets the multi-process coordinator queue repetitions ahead of the log, instead of making
  * each one a barrier that every partition of a fleet must reach first (`Coordinator.queueSteps`).
