@@ -99,11 +99,12 @@ export interface HostMachineOptions<M extends AnyStateMachine> {
  * transitions, and every delay went through the system's bookkeeping and a new timer. (XState's pure `transition()`/`initialTransition()` helpers build an
  * inert actor on every call, so they are slower still.)
  *
- * Plain transitions (one transition between two sibling states; custom actions, `assign`, and
- * the `after` timers' delayed `raise` and `cancel`) take a shortcut once XState has taken them
- * once: XState's own transition selection, then the exit, transition and entry actions, and the
- * snapshot XState made for where they lead (`TransitionShortcuts`) — a fraction of the
- * macrostep's cost; everything else goes through `transition()`.
+ * Plain transitions (one transition between two sibling states, or into a final state that ends
+ * the machine; custom actions, `assign`, and the `after` timers' delayed `raise` and `cancel`)
+ * take a shortcut once XState has taken them once: XState's own transition selection, then the
+ * exit, transition and entry actions, and the snapshot XState made for where they lead
+ * (`TransitionShortcuts`) — a fraction of the macrostep's cost; everything else goes through
+ * `transition()`. So does a new instance's first snapshot, when entering it runs no action.
  *
  * Kept exactly as XState's `Actor` does it, so the actor's order of publications and timers is
  * unchanged: actions run inside the transition; delayed events are armed and cancelled after it
@@ -138,8 +139,13 @@ export class HostedMachine<M extends AnyStateMachine> {
     input: InputFrom<M> | undefined,
   ) {
     this.scope = new HostScope(this) as unknown as AnyActorScope;
-    this.snapshot = machine.getInitialSnapshot(this.scope, input) as SnapshotFrom<M>;
-    this.shortcuts = shortcutsFor(machine);
+    const shortcuts = (this.shortcuts = shortcutsFor(machine));
+    const first = shortcuts?.initial(this.scope, input) as SnapshotFrom<M> | undefined;
+    if (first !== undefined) this.snapshot = first;
+    else {
+      this.snapshot = machine.getInitialSnapshot(this.scope, input) as SnapshotFrom<M>;
+      shortcuts?.learnInitial(this.snapshot as never);
+    }
   }
 
   /** Start: run the initial state's entry actions and arm its delays (as `Actor.start`). */

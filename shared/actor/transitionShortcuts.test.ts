@@ -108,6 +108,39 @@ function slotMachine(note: Note) {
   });
 }
 
+/**
+ * A machine that finishes, as a shader job's does: no entry action in its initial state (so a new
+ * instance's first snapshot may be copied), a transient state whose `always` reads outside state,
+ * a state whose `always` can stay disabled while events arrive, `assign` on the way into a final
+ * state, exit actions on the final state and the root, and a root transition to a final state.
+ */
+function taskMachine(note: Note, outside: { allowed: boolean }) {
+  return setup({
+    types: {} as { context: { n: number }; events: { type: "START" } | { type: "FINISH" } | { type: "FAIL" } | { type: "PARK" } | { type: "POKE" } | { type: "CANCEL" }; input: { n: number } },
+    guards: { allowed: () => outside.allowed },
+    actions: { note: (_, p: { what: string }) => note(p.what), noteN: ({ context }) => note(`n ${context.n}`) },
+  }).createMachine({
+    id: "task",
+    initial: "queued",
+    context: ({ input }) => ({ n: input.n }),
+    exit: { type: "note", params: { what: "root exit" } },
+    on: { CANCEL: { target: ".cancelled", actions: { type: "note", params: { what: "cancel" } } } },
+    states: {
+      queued: { on: { START: "checking", PARK: "parked" } },
+      checking: { always: [{ guard: "allowed", target: "running" }, { target: "queued", actions: { type: "note", params: { what: "refused" } } }] },
+      parked: { always: { guard: "allowed", target: "running" }, on: { POKE: { actions: { type: "note", params: { what: "poke" } } } } },
+      running: {
+        entry: { type: "note", params: { what: "enter running" } },
+        exit: { type: "note", params: { what: "leave running" } },
+        on: { FINISH: { target: "done", actions: [assign({ n: ({ context }) => context.n * 10 }), "noteN"] }, FAIL: "failed", POKE: { actions: "noteN" } },
+      },
+      done: { type: "final", entry: "noteN", exit: { type: "note", params: { what: "done exit" } } },
+      failed: { type: "final" },
+      cancelled: { type: "final" },
+    },
+  });
+}
+
 /** Send an event now (with the outside flag set first), send one `laterNs` from now (a timer), or run every timer due. */
 type Step = { readonly send: EventObject & Record<string, unknown>; readonly allowed?: boolean; readonly laterNs?: number } | "timers";
 type Built = { machine: AnyStateMachine; input?: unknown };
@@ -222,13 +255,65 @@ describe("transition shortcuts", () => {
     expect(transition).toHaveBeenCalledTimes(1);
   });
 
-  it("are refused to machines where an event selecting nothing may still move them (always) or a snapshot is more than its states (history)", () => {
+  it("keep machines that finish, and machines with always transitions, in step with XState actors, instance after instance", () => {
+    // given task instances run one after another (the later ones take the shortcuts the earlier
+    // ones learnt): finishing with an assign, failing, refused and parked by an always, poked
+    // while an always stays disabled then moved by it on a poke once allowed, and cancelled from the root
+    const runs: { n: number; steps: Step[] }[] = [
+      { n: 1, steps: [{ send: { type: "START" }, allowed: true }, { send: { type: "POKE" } }, { send: { type: "FINISH" } }, { send: { type: "POKE" } }] },
+      { n: 2, steps: [{ send: { type: "START" } }, { send: { type: "FINISH" } }, { send: { type: "POKE" } }] },
+      { n: 3, steps: [{ send: { type: "START" }, allowed: false }, { send: { type: "START" }, allowed: true }, { send: { type: "FAIL" } }] },
+      { n: 4, steps: [{ send: { type: "PARK" }, allowed: false }, { send: { type: "POKE" } }, { send: { type: "POKE" }, allowed: true }, { send: { type: "FINISH" } }] },
+      { n: 5, steps: [{ send: { type: "START" } }, { send: { type: "CANCEL" } }] },
+      { n: 6, steps: [{ send: { type: "START" } }, { send: { type: "FINISH" } }] },
+    ];
+    const task = (n: number) => (note: Note, outside: { allowed: boolean }): Built => ({ machine: taskMachine(note, outside), input: { n } });
+    const playAll = (kind: "actor" | "hosted") => runs.map((r) => play(kind, task(r.n), r.steps));
+    // when hosted machines and XState actors play them, then they publish and pass through the same
+    const hosted = playAll("hosted");
+    expect(hosted).toEqual(playAll("actor"));
+    expect(hosted[0]?.drafts.slice(-5)).toEqual(["m:2@0 leave running", "m:3@0 n 10", "m:4@0 n 10", "m:5@0 done exit", "m:6@0 root exit"]);
+    expect(hosted[0]?.states.at(-1)).toBe('"done" done {"n":10} timers 0');
+    expect(hosted[3]?.drafts.map((d) => d.split(" ").slice(1).join(" "))).toEqual(["poke", "poke", "enter running", "leave running", "n 40", "n 40", "done exit", "root exit"]);
+  });
+
+  it("copy a new instance's first snapshot and finish it without XState once another instance has", () => {
+    // given a task machine one instance has run to completion
+    const env = actorContext();
+    const outside = { allowed: true };
+    const machine = taskMachine(env.note, outside);
+    const first = hostMachine(env.ctx, machine, { id: "t1", input: { n: 1 } });
+    sendAll(first, [{ send: { type: "START" } }, { send: { type: "FINISH" } }]);
+    // when a second instance is made and runs from running to done
+    const initial = vi.spyOn(machine, "getInitialSnapshot");
+    const second = hostMachine(env.ctx, machine, { id: "t2", input: { n: 7 } });
+    sendChecked(second, { type: "START" });
+    const transition = vi.spyOn(machine, "transition");
+    sendChecked(second, { type: "FINISH" });
+    // then neither its first snapshot nor its finish went through XState, and both are its own
+    expect(initial).not.toHaveBeenCalled();
+    expect(transition).not.toHaveBeenCalled();
+    expect(second.getSnapshot().status).toBe("done");
+    expect(second.getSnapshot().context).toEqual({ n: 70 });
+    expect(first.getSnapshot().context).toEqual({ n: 10 });
+    expect(env.drafts.slice(-5).map((d) => (d.payload as { what: string }).what)).toEqual(["leave running", "n 70", "n 70", "done exit", "root exit"]);
+  });
+
+  it("are refused to machines whose snapshot is more than its states (history), and to configurations where an always is active", () => {
     const env = actorContext();
     expect(shortcutsFor(lampMachine(env.note, { allowed: true }))).not.toBeNull();
     expect(shortcutsFor(slotMachine(env.note))).not.toBeNull();
-    const eventless = setup({}).createMachine({ initial: "a", states: { a: { initial: "x", states: { x: { always: "y" }, y: {} } } } });
     const history = setup({}).createMachine({ initial: "a", states: { a: { initial: "x", states: { x: {}, h: { type: "history" } } } } });
-    expect(shortcutsFor(eventless)).toBeNull();
     expect(shortcutsFor(history)).toBeNull();
+    // a parked task: every event goes to XState, which may move it by the always
+    const outside = { allowed: false };
+    const machine = taskMachine(env.note, outside);
+    const parked = hostMachine(env.ctx, machine, { id: "p1", input: { n: 2 } });
+    sendChecked(parked, { type: "PARK" });
+    const transition = vi.spyOn(machine, "transition");
+    sendChecked(parked, { type: "POKE" });
+    sendChecked(parked, { type: "POKE" });
+    expect(transition).toHaveBeenCalledTimes(2);
+    expect(parked.getSnapshot().value).toBe("parked");
   });
 });

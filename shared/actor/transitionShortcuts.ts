@@ -9,6 +9,10 @@ interface Node {
   readonly entry: readonly unknown[];
   readonly exit: readonly unknown[];
   readonly always?: readonly unknown[];
+  /** A compound node's initial transition (its actions run on default entry). */
+  readonly initial?: { readonly actions: readonly unknown[] };
+  /** The machine's output (root) or a final state's: set, the snapshot of a finished machine depends on the context. */
+  readonly output?: unknown;
 }
 /** XState's parsed transition, as `getTransitionData` selects it (guards already evaluated by XState). */
 interface Transition {
@@ -59,18 +63,27 @@ export interface Miss {
 const byMachine = new WeakMap<AnyStateMachine, TransitionShortcuts | null>();
 
 /**
- * The shortcuts of `machine`, or null when it has none: an `always` transition or a history
- * state anywhere (then an event that selects nothing may still move the machine, or a snapshot
- * is more than its configuration and context).
+ * The shortcuts of `machine`, or null when it has none: a history state anywhere (a snapshot is
+ * then more than its configuration and context). A machine with `always` transitions has them,
+ * but never in a configuration where an `always` is active (there, XState's eventless step may
+ * move the machine after any event, even one that selects nothing).
  */
 export function shortcutsFor(machine: AnyStateMachine): TransitionShortcuts | null {
   let s = byMachine.get(machine);
   if (s === undefined) {
-    const plain = (n: Node): boolean => (n.always?.length ?? 0) === 0 && n.type !== "history" && Object.values(n.states).every(plain);
-    s = plain(machine.root as unknown as Node) ? new TransitionShortcuts(machine) : null;
+    const noHistory = (n: Node): boolean => n.type !== "history" && Object.values(n.states).every(noHistory);
+    s = noHistory(machine.root as unknown as Node) ? new TransitionShortcuts(machine) : null;
     byMachine.set(machine, s);
   }
   return s;
+}
+
+/** XState's init event (`createInitEvent`): what a machine's context factory and initial entry see. */
+const XSTATE_INIT = "xstate.init";
+
+/** Does a configuration hold a node with an `always` transition (XState's eventless step would look at it)? */
+function hasAlways(nodes: readonly Node[]): boolean {
+  return nodes.some((n) => (n.always?.length ?? 0) > 0);
 }
 
 /**
@@ -78,40 +91,89 @@ export function shortcutsFor(machine: AnyStateMachine): TransitionShortcuts | nu
  * macrostep. XState still selects the transitions (`getTransitionData`: its candidates, its guard
  * evaluation, its regions), then:
  *
- * - nothing selected: the same snapshot (XState returns it too; the machine has no `always`);
+ * - nothing selected: the same snapshot (XState returns it too, as no `always` is active);
  * - one targetless transition: its actions, and the snapshot they leave (a new context after an
  *   `assign`);
  * - one transition from an atomic state to a sibling atomic state (another child of the same
  *   compound state, in any region): the source's exit actions, the transition's, the target's
  *   entry actions — XState's exit set, transition content and entry set for it — and the snapshot
  *   of the configuration it leads to, learnt from XState the first time any instance of the
- *   machine took it from the same configuration (`learn`), with the context the actions leave.
+ *   machine took it from the same configuration (`learn`), with the context the actions leave;
+ * - one transition from an atomic child of the root to a final child of the root (the machine
+ *   finishes), when neither the machine nor that state declares an `output`: the same, then the
+ *   exit actions of the final state and of the root (XState exits a finished machine's
+ *   configuration, innermost first), and the finished snapshot XState made (status `done`).
  *
+ * A configuration where an `always` transition is active, before or after, is left to XState.
  * Actions are custom ones, `assign`, `cancel` and delayed `raise` (the `after` timers' own), each
  * run as XState runs it. Anything else — several transitions at once, a target in another
- * compound state, a self-transition, a final state, another built-in action (an immediate
- * `raise`, `sendTo`, …), an `xstate.*` event other than an `after` timer's, a guard that
- * throws — returns undefined *before any action ran*, and the caller takes XState's own path.
- * Guards are pure (XState's rule), so evaluating them twice changes nothing.
+ * compound state, a self-transition, a final state inside a compound state (its done event is a
+ * second microstep), another built-in action (an immediate `raise`, `sendTo`, …), an `xstate.*`
+ * event other than an `after` timer's, a guard that throws — returns undefined *before any action
+ * ran*, and the caller takes XState's own path. Guards are pure (XState's rule), so evaluating
+ * them twice changes nothing.
  *
- * It reads XState v5 internals (`getTransitionData`, state nodes' `parent`/`entry`/`exit`, a
- * snapshot's `_nodes`, built-in actions' `resolve`/`execute`); the tests that play the same scripts
- * through a real XState actor hold it to the installed version (the lockfile pins it).
+ * A new instance's first snapshot has a shortcut too (`initial`): when the initial configuration
+ * has no entry actions, no initial-transition actions and no active `always`, it is the one
+ * XState made for the first instance, with the new instance's context (XState's own pre-initial
+ * step, the context factory given the input).
+ *
+ * It reads XState v5 internals (`getTransitionData`, `_getPreInitialState`, state nodes' `parent`/
+ * `entry`/`exit`/`output`, a snapshot's `_nodes`, built-in actions' `resolve`/`execute`); the tests
+ * that play the same scripts through a real XState actor hold it to the installed version (the
+ * lockfile pins it).
  */
 export class TransitionShortcuts {
   /** Snapshot → its configuration's key (the active nodes' ids). */
   private readonly keys = new WeakMap<object, string>();
+  /** Configuration key → whether an `always` is active in it. */
+  private readonly eventless = new Map<string, boolean>();
   /** From a configuration, by transition: the snapshot XState made for where it leads (context aside). */
   private readonly edges = new Map<string, Map<Transition, Snapshot>>();
   /** Action lists resolved once, or null when one is a built-in action the shortcut does not run. */
   private readonly resolved = new WeakMap<readonly unknown[], readonly ResolvedAction[] | null>();
+  /** By final state: the exit actions of the configuration it finishes in (its own, then the root's), resolved once. */
+  private readonly finishing = new Map<Node, readonly ResolvedAction[] | null>();
+  /** The first snapshot XState made for an instance, when a later instance's may be copied from it. */
+  private initialTemplate: Snapshot | undefined;
+  private readonly root: Node;
 
-  constructor(private readonly machine: AnyStateMachine) {}
+  constructor(private readonly machine: AnyStateMachine) {
+    this.root = machine.root as unknown as Node;
+  }
+
+  /**
+   * A new instance's first snapshot for `input`, or undefined for XState's `getInitialSnapshot`
+   * (then `learnInitial` its result). The context factory runs in XState's own pre-initial step;
+   * should it throw, it runs again on XState's path, which makes the failed snapshot.
+   */
+  initial(scope: AnyActorScope, input: unknown): Snapshot | undefined {
+    const template = this.initialTemplate;
+    if (template === undefined) return undefined;
+    let pre: Snapshot;
+    try {
+      pre = (this.machine as unknown as PreInitial)._getPreInitialState(scope, { type: XSTATE_INIT, input }, []);
+    } catch {
+      return undefined;
+    }
+    const next = { ...template, context: pre.context };
+    this.keys.set(next, this.keyOf(template));
+    return next;
+  }
+
+  /** Remember XState's first snapshot when entering that configuration runs nothing (no entry or initial actions, no active `always`). */
+  learnInitial(snapshot: Snapshot): void {
+    if (this.initialTemplate !== undefined || snapshot.status !== "active" || hasAlways(snapshot._nodes)) return;
+    if (snapshot._nodes.some((n) => n.entry.length > 0 || (n.initial?.actions.length ?? 0) > 0)) return;
+    this.initialTemplate = snapshot;
+  }
 
   /** The snapshot after `event`, or undefined for XState's own path (`miss` then names a transition to `learn`). */
   transition(snapshot: Snapshot, event: EventObject, scope: AnyActorScope, miss: Miss): Snapshot | undefined {
     // XState's own events (init, stop, errors, done) take its path; the `after` timers' events are ordinary ones.
     if (snapshot.status !== "active" || (event.type.startsWith("xstate.") && !event.type.startsWith("xstate.after."))) return undefined;
+    const from = this.keyOf(snapshot);
+    if (this.eventless.get(from) === true) return undefined;
     let selected: readonly Transition[];
     try {
       selected = this.machine.getTransitionData(snapshot as never, event) as unknown as readonly Transition[];
@@ -126,18 +188,24 @@ export class TransitionShortcuts {
     if (t.target === undefined) return execute(actions, snapshot, event, scope);
     const source = t.source;
     const target = t.target.length === 1 ? (t.target[0] as Node) : undefined;
-    if (target === undefined || target === source || source.type !== "atomic" || target.type !== "atomic" || target.parent !== source.parent || source.parent?.type !== "compound") return undefined;
+    if (target === undefined || target === source || source.type !== "atomic" || target.parent !== source.parent || source.parent?.type !== "compound") return undefined;
+    const finishing = target.type === "final";
+    if (finishing ? target.parent !== this.root || target.output !== undefined || this.root.output !== undefined : target.type !== "atomic") return undefined;
     const exit = this.resolve(source.exit);
     const entry = this.resolve(target.entry);
-    if (exit === null || entry === null) return undefined;
-    const from = this.keyOf(snapshot);
+    // A finished machine exits its configuration: the final state, then the root.
+    const done = finishing ? this.finishExits(target) : NO_ACTIONS;
+    if (exit === null || entry === null || done === null) return undefined;
     const template = this.edges.get(from)?.get(t);
     if (template === undefined) {
       miss.from = from;
       miss.transition = t;
       return undefined;
     }
-    const context = execute(entry, execute(actions, execute(exit, snapshot, event, scope), event, scope), event, scope).context;
+    let after = execute(exit, snapshot, event, scope);
+    after = execute(actions, after, event, scope);
+    after = execute(entry, after, event, scope);
+    const context = (done.length === 0 ? after : execute(done, after, event, scope)).context;
     if (template.context === context) return template;
     // The snapshot XState made for this configuration (another instance's, or before an assign): the same but for the context.
     const next = { ...template, context };
@@ -145,12 +213,22 @@ export class TransitionShortcuts {
     return next;
   }
 
-  /** Remember where XState took the transition `miss` names (its configuration: the context is always the instance's own). */
+  /**
+   * Remember where XState took the transition `miss` names (its configuration: the context is
+   * always the instance's own) — unless an `always` is active there, or the machine did not end
+   * up where the transition leads: in its target (XState's eventless step may have moved on from
+   * it), active, or done after a final target.
+   */
   learn(miss: Miss, after: Snapshot): void {
     const { from, transition } = miss;
     miss.from = undefined;
     miss.transition = undefined;
-    if (from === undefined || transition === undefined || after.status !== "active") return;
+    if (from === undefined || transition === undefined) return;
+    const target = transition.target?.[0];
+    const finishing = target?.type === "final";
+    if (after.status !== (finishing ? "done" : "active") || this.eventless.get(this.keyOf(after)) === true) return;
+    // The macrostep may have gone on from the target (an `always` there): then it is not where the transition leads.
+    if (target !== undefined && !after._nodes.includes(target)) return;
     let out = this.edges.get(from);
     if (out === undefined) this.edges.set(from, (out = new Map()));
     out.set(transition, after);
@@ -161,8 +239,19 @@ export class TransitionShortcuts {
     if (key === undefined) {
       key = snapshot._nodes.map((n) => n.id).sort().join("|");
       this.keys.set(snapshot, key);
+      if (!this.eventless.has(key)) this.eventless.set(key, hasAlways(snapshot._nodes));
     }
     return key;
+  }
+
+  /** The exit actions XState runs when the machine finishes in the final state `target`: innermost first. */
+  private finishExits(target: Node): readonly ResolvedAction[] | null {
+    let resolved = this.finishing.get(target);
+    if (resolved === undefined) {
+      resolved = resolveActions(this.machine, [...target.exit, ...this.root.exit]);
+      this.finishing.set(target, resolved);
+    }
+    return resolved;
   }
 
   /** `actions` resolved as XState resolves them; null if one is a built-in action the shortcut does not run. */
@@ -173,6 +262,14 @@ export class TransitionShortcuts {
     this.resolved.set(actions, resolved);
     return resolved;
   }
+}
+
+/** No actions (a transition that does not finish the machine). */
+const NO_ACTIONS: readonly ResolvedAction[] = [];
+
+/** XState's pre-initial step (`StateMachine._getPreInitialState`): the machine's context from the init event's input. */
+interface PreInitial {
+  _getPreInitialState(scope: AnyActorScope, initEvent: EventObject & { input: unknown }, internalQueue: EventObject[]): Snapshot;
 }
 
 function resolveActions(machine: AnyStateMachine, actions: readonly unknown[]): readonly ResolvedAction[] | null {
