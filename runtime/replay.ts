@@ -1,6 +1,5 @@
 import type { Envelope } from "../shared/events/envelope.ts";
-import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
-import { LogDigest } from "../shared/log/digest.ts";
+import { digestOfLogLines, JsonlLogReader } from "../shared/log/jsonlLog.ts";
 import { streamLinesContaining } from "../shared/log/lineReader.ts";
 import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
@@ -64,11 +63,9 @@ function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelo
 class ComparingSink implements LogSink {
   divergence: Divergence | undefined;
   compared = 0;
-  readonly digest = new LogDigest();
+  /** Log lines read so far (what the digest covers). */
+  linesRead = 0;
   onDiverge: () => void = () => {};
-  /** Log lines compared but not hashed yet: hashed in blocks (one hash update per ~64 KiB, not two per line). */
-  private pending = "";
-  private pendingLines = 0;
 
   constructor(private readonly reader: JsonlLogReader) {}
 
@@ -77,26 +74,15 @@ class ComparingSink implements LogSink {
   append(e: Envelope): void {
     if (this.divergence !== undefined) return;
     const actual = eventLine(e);
-    // The log's line is compared as text: it is never parsed.
+    // The log's line is compared as text: it is never parsed (and the reader digests its bytes).
     const expected = this.reader.nextLine();
-    if (expected !== undefined) {
-      this.pending += expected + "\n";
-      if (++this.pendingLines >= 512) this.hashPending();
-    }
+    if (expected !== undefined) this.linesRead++;
     if (expected !== actual) {
       this.divergence = { seq: e.seq, expected, actual };
       this.onDiverge();
       return;
     }
     this.compared++;
-  }
-
-  /** Hash the lines compared so far (before the digest is read). */
-  hashPending(): void {
-    if (this.pendingLines === 0) return;
-    this.digest.addBlock(this.pending, this.pendingLines);
-    this.pending = "";
-    this.pendingLines = 0;
   }
 
   /** After the run: a log longer than the replay is a divergence too. */
@@ -117,7 +103,7 @@ class ComparingSink implements LogSink {
  */
 export async function replayLog(path: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const registry = createCatalogue();
-  const reader = new JsonlLogReader(path);
+  const reader = new JsonlLogReader(path, true, { digest: true });
   const header = reader.header;
   const scenario = parseScenario(header.scenario.text, `${path} (header scenario ${header.scenario.file})`, registry);
   const sink = new ComparingSink(reader);
@@ -130,8 +116,9 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   if (outcome.reason !== "until") sink.finish();
-  sink.hashPending();
   await sim.close();
+  // Read to the end, the log's bytes were digested as read; stopped early, the lines read are digested again.
+  const digest = reader.eventsDigest() ?? digestOfLogLines(path, sink.linesRead);
   await reader.close();
   const states: Record<string, unknown> = {};
   for (const [name, a] of sim.hosted()) states[name] = a.behaviour.snapshot();
@@ -140,7 +127,7 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
     events: sink.compared,
     match: sink.divergence === undefined,
     ...(sink.divergence !== undefined ? { divergence: sink.divergence } : {}),
-    digest: sink.digest.hex(),
+    digest,
     ...(opts.untilSeq !== undefined ? { states } : {}),
   };
 }

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEmbedded } from "../runtime/embeddedRun.ts";
+import { auditLogFile } from "../runtime/audit/audit.ts";
 import { replayLog } from "../runtime/replay.ts";
+import { LogDigest } from "../shared/log/digest.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 
@@ -74,5 +76,36 @@ describe("determinism and replay of the embedded runtime", () => {
     expect(replay.states?.["gpu0.pwr"]).toMatchObject({ l2: { state: "on", ready: 1 }, shader: { state: "off", ready: 0 } });
     const later = await replayLog(run.log, { untilSeq: 12 });
     expect(later.states?.["gpu0.pwr"]).toMatchObject({ shader: { state: "poweringDown" } });
+  });
+
+  it("gives the digest of the events read: all of them with blank lines in the log, the first ones with --until or at a divergence", async () => {
+    // given a run's log, the same with blank lines between events, and one whose event #9 is altered
+    const run = await runEmbedded({ loaded: boot(), seed: 5, outDir: tmp() });
+    const lines = readFileSync(run.log, "utf8").split("\n");
+    const spaced = join(tmp(), "spaced.jsonl");
+    writeFileSync(spaced, [lines[0], "", ...lines.slice(1, 6), "", "", ...lines.slice(6)].join("\n"));
+    const firstLines = (n: number) => {
+      const d = new LogDigest();
+      for (const l of lines.slice(1, n + 1)) d.addLine(l);
+      return d.hex();
+    };
+    const tampered = join(tmp(), "tampered.jsonl");
+    writeFileSync(tampered, lines.map((l, i) => (i === 10 ? l.replace('"seq":9,', '"seq":9, ') : l)).join("\n"));
+    // when each is replayed (and audited)
+    const whole = await replayLog(spaced);
+    const until = await replayLog(run.log, { untilSeq: 4 });
+    const diverged = await replayLog(tampered);
+    // then the blank lines change nothing, --until digests the five events read, and a
+    // divergence digests the events up to and including the line that differs
+    expect(whole.match).toBe(true);
+    expect(whole.digest).toBe(run.digest);
+    expect(auditLogFile(spaced).run.digest).toBe(run.digest);
+    expect(auditLogFile(run.log).run.digest).toBe(run.digest);
+    expect(until.digest).toBe(firstLines(5));
+    expect(diverged.divergence?.seq).toBe(9);
+    const read = new LogDigest();
+    for (const l of lines.slice(1, 10)) read.addLine(l);
+    read.addLine(lines[10]!.replace('"seq":9,', '"seq":9, '));
+    expect(diverged.digest).toBe(read.hex());
   });
 });

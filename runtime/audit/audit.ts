@@ -3,7 +3,7 @@ import { EventRegistry } from "../../shared/events/registry.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 import { LogDigest } from "../../shared/log/digest.ts";
-import { JsonlLogReader } from "../../shared/log/jsonlLog.ts";
+import { digestOfLogLines, JsonlLogReader } from "../../shared/log/jsonlLog.ts";
 import type { LogHeader } from "../../shared/log/logFormat.ts";
 import { attribute } from "./attribution.ts";
 import { AUDIT_FORMAT_VERSION, runOf, type AuditFault, type AuditReport } from "./auditReport.ts";
@@ -26,7 +26,19 @@ const QUIET_EFFECTS = new Set(["FaultArmed", "FaultApplied", "FaultRejected", "M
 /** An audit being built: events in, in log order; the report out. */
 export interface Audit {
   push(e: Envelope, line?: string): void;
-  finish(): AuditReport;
+  /** The report; `digest` is the log's digest when the caller took it itself (`digestLines: false`). */
+  finish(digest?: string): AuditReport;
+}
+
+/** Options of an audit. */
+export interface AuditOptions {
+  /** Bound of the causality tracker (events whose fault is remembered). */
+  readonly taintLimit?: number;
+  /**
+   * Digest the events line by line as pushed (default). Off for a caller that digests the log
+   * itself — a file read with `JsonlLogReader`'s `digest` — and hands the digest to `finish`.
+   */
+  readonly digestLines?: boolean;
 }
 
 /**
@@ -41,7 +53,7 @@ export interface Audit {
  * for (const e of reader) audit.push(e);
  * const report = audit.finish();
  */
-export function createAudit(header: LogHeader | undefined, opts: { readonly taintLimit?: number } = {}): Audit {
+export function createAudit(header: LogHeader | undefined, opts: AuditOptions = {}): Audit {
   const ledger = new FaultLedger();
   const causality = new Causality(opts.taintLimit);
   const states = new GpuStates();
@@ -50,7 +62,7 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
   const timeline = new TimelineBuilder();
   const fences = new FenceStates();
   const invariants = new InvariantSuite({ model: loadGpuModel(header?.model ?? "mali-g610-rk3588") });
-  const digest = new LogDigest();
+  const digest = opts.digestLines === false ? undefined : new LogDigest();
   const byType = new Map<string, number>();
   const warnings = new Map<string, { count: number; first: EventRef }>();
   const effects = new Map<string, EventRef[]>();
@@ -62,7 +74,7 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
     push(e, line) {
       events++;
       endNs = Math.max(endNs, e.timeNs);
-      digest.addLine(line ?? JSON.stringify(e));
+      digest?.addLine(line ?? JSON.stringify(e));
       byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
       ledger.push(e);
       causality.push(e);
@@ -87,7 +99,9 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
       }
       if (EventRegistry.is(RunEnded, e)) ended = e.payload.reason;
     },
-    finish() {
+    finish(given) {
+      const hex = given ?? digest?.hex();
+      if (hex === undefined) throw new Error("audit: digestLines is off, so finish needs the log's digest");
       const end = { timeNs: endNs, ended: ended !== null };
       symptoms.finish(end);
       const violations = invariants.finish(end);
@@ -109,7 +123,7 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
       const report: Omit<AuditReport, "verdict"> = {
         format: "tyrsim-audit",
         version: AUDIT_FORMAT_VERSION,
-        run: { ...runOf(header), events, endNs, ended, digest: digest.hex(), eventsByType: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : 1))) },
+        run: { ...runOf(header), events, endNs, ended, digest: hex, eventsByType: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : 1))) },
         faults,
         refusedFaults: ledger.refused,
         failures,
@@ -132,11 +146,12 @@ export function createAudit(header: LogHeader | undefined, opts: { readonly tain
 
 /** `tyrsim audit <log>`: audit a JSON-lines log, streaming it (one event in memory at a time). */
 export function auditLogFile(path: string): AuditReport {
-  const reader = new JsonlLogReader(path);
+  const reader = new JsonlLogReader(path, true, { digest: true });
   try {
-    const audit = createAudit(reader.header);
+    const audit = createAudit(reader.header, { digestLines: false });
     for (let l = reader.nextLogged(); l !== undefined; l = reader.nextLogged()) audit.push(l.event, l.line);
-    return audit.finish();
+    // The reader digested the file's bytes as it read them; a file with blank lines is digested line by line.
+    return audit.finish(reader.eventsDigest() ?? digestOfLogLines(path));
   } finally {
     void reader.close();
   }

@@ -1,4 +1,5 @@
 import { EnvelopeSchema, isCanonicalEnvelope, type Envelope } from "../events/envelope.ts";
+import { FileEventsDigest, LogDigest } from "./digest.ts";
 import { LineReader } from "./lineReader.ts";
 import { LogHeaderSchema, type LogHeader, type LogSource } from "./logFormat.ts";
 
@@ -17,6 +18,12 @@ export interface LoggedEvent {
   readonly lineNumber: number;
 }
 
+/** Options of a {@link JsonlLogReader} beyond validation. */
+export interface JsonlReadOptions {
+  /** Digest the events from the file's bytes as they are read (`eventsDigest`). */
+  readonly digest?: boolean;
+}
+
 /**
  * A JSON-lines log opened for streaming: the header is read at once, events one at a time.
  * `validate` (default on) checks each line against the envelope schema; the replay and audit fast
@@ -25,9 +32,14 @@ export interface LoggedEvent {
 export class JsonlLogReader implements LogSource {
   readonly header: LogHeader;
   private readonly reader: LineReader;
+  private readonly bytesDigest: FileEventsDigest | undefined;
+  private digestHex: string | undefined;
+  /** Was an empty line skipped (then the file's bytes are more than its event lines)? */
+  private blankLines = false;
 
-  constructor(readonly path: string, private readonly validate = true) {
-    this.reader = new LineReader(path);
+  constructor(readonly path: string, private readonly validate = true, opts: JsonlReadOptions = {}) {
+    this.bytesDigest = opts.digest === true ? new FileEventsDigest() : undefined;
+    this.reader = new LineReader(path, this.bytesDigest?.feed);
     try {
       this.header = this.readHeader();
     } catch (e) {
@@ -59,7 +71,10 @@ export class JsonlLogReader implements LogSource {
     const line = this.reader.next();
     if (line === undefined) return undefined;
     const lineNumber = this.reader.lineNumber;
-    if (line.length === 0) return this.nextLogged();
+    if (line.length === 0) {
+      this.blankLines = true;
+      return this.nextLogged();
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -81,8 +96,22 @@ export class JsonlLogReader implements LogSource {
    * for byte and needs no object; skipping the parse is what keeps it near the read limit).
    */
   nextLine(): string | undefined {
-    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) if (line.length > 0) return line;
+    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
+      if (line.length > 0) return line;
+      this.blankLines = true;
+    }
     return undefined;
+  }
+
+  /**
+   * The digest of every event in the file (`LogDigest`'s), taken from its bytes as read — when the
+   * reader was opened with `digest`, has been read to the end, and the file holds nothing but the
+   * header and event lines, each ending in a newline. Otherwise undefined: the caller digests the
+   * lines it read (`digestOfLogLines`).
+   */
+  eventsDigest(): string | undefined {
+    if (this.bytesDigest === undefined || !this.reader.done || this.reader.unterminated || this.blankLines) return undefined;
+    return (this.digestHex ??= this.bytesDigest.hex());
   }
 
   /** Events one by one, synchronously. */
@@ -98,5 +127,24 @@ export class JsonlLogReader implements LogSource {
   close(): Promise<void> {
     this.reader.close();
     return Promise.resolve();
+  }
+}
+
+/**
+ * The digest of the first `lines` event lines of a log file (all by default), line by line: for a
+ * reader that stopped early or a file `eventsDigest` does not cover (empty lines, no final newline).
+ */
+export function digestOfLogLines(path: string, lines = Number.POSITIVE_INFINITY): string {
+  const reader = new JsonlLogReader(path, false);
+  try {
+    const digest = new LogDigest();
+    for (let n = 0; n < lines; n++) {
+      const line = reader.nextLine();
+      if (line === undefined) break;
+      digest.addLine(line);
+    }
+    return digest.hex();
+  } finally {
+    void reader.close();
   }
 }

@@ -17,15 +17,29 @@ export class LineReader {
   private eof = false;
   /** 1-based number of the last line returned. */
   lineNumber = 0;
+  /** Has the last line of the file been returned (or was the file empty)? */
+  done = false;
+  /** Did the file end in a line without a newline (known once `done`)? */
+  unterminated = false;
 
-  constructor(readonly path: string) {
+  /**
+   * @param tap given every chunk's raw bytes as they are read, in order (to be used before the
+   *   call returns: the buffer is reused) — e.g. to hash the file without encoding its lines again.
+   */
+  constructor(
+    readonly path: string,
+    private readonly tap?: (bytes: Uint8Array) => void,
+  ) {
     this.fd = openSync(path, "r");
   }
 
   /** The next line (without its newline), or undefined at the end of the file. */
   next(): string | undefined {
     while (this.index >= this.lines.length) {
-      if (this.eof) return undefined;
+      if (this.eof) {
+        this.done = true;
+        return undefined;
+      }
       this.fill();
     }
     this.lineNumber++;
@@ -37,12 +51,15 @@ export class LineReader {
     if (n === 0) {
       this.eof = true;
       const rest = this.pending + this.decoder.end();
+      this.unterminated = rest.length > 0;
       this.lines = rest.length > 0 ? [rest] : [];
       this.pending = "";
       this.index = 0;
       return;
     }
-    const text = this.pending + this.decoder.write(this.buf.subarray(0, n));
+    const bytes = this.buf.subarray(0, n);
+    this.tap?.(bytes);
+    const text = this.pending + this.decoder.write(bytes);
     const parts = text.split("\n");
     this.pending = parts.pop() ?? "";
     this.lines = parts;
