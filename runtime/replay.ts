@@ -36,8 +36,23 @@ export interface ReplayOptions {
   readonly onProgress?: (timeNs: number, events: number) => void;
 }
 
-/** The start of a canonical line of an input the replay re-creates itself (scenario steps, `RunEnded`). */
-const RECREATED_INPUT = new RegExp(`^\\{"id":"(${INPUT_SOURCES.scenario}|${INPUT_SOURCES.runtime}):\\d+"`);
+/** The starts of the canonical lines of inputs the replay re-creates itself (scenario steps, `RunEnded`), as bytes: `{"id":"<source>:` then digits and a quote. */
+const RECREATED_PREFIXES = [INPUT_SOURCES.scenario, INPUT_SOURCES.runtime].map((source) => Buffer.from(`{"id":"${source}:`, "utf8"));
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const QUOTE = 0x22;
+
+/** Is the line `bytes[start, end)` an input the replay re-creates, by its id? Told from the bytes, so such lines are never decoded. */
+function recreatedInput(bytes: Buffer, start: number, end: number): boolean {
+  for (const prefix of RECREATED_PREFIXES) {
+    let at = start + prefix.length;
+    if (at > end || bytes.compare(prefix, 0, prefix.length, start, at) !== 0) continue;
+    const digits = at;
+    while (at < end && bytes[at]! >= DIGIT_0 && bytes[at]! <= DIGIT_9) at++;
+    return at > digits && at < end && bytes[at] === QUOTE;
+  }
+  return false;
+}
 
 /**
  * Inputs that came from outside the simulation — injections, and requests of remote user-space
@@ -48,9 +63,8 @@ const RECREATED_INPUT = new RegExp(`^\\{"id":"(${INPUT_SOURCES.scenario}|${INPUT
  */
 function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelope[] {
   const inputs: Envelope[] = [];
-  for (const line of streamLinesContaining(path, `"cause":null`)) {
-    // The scenario's and the runtime's own inputs (most candidates) are told by their id, unparsed.
-    if (RECREATED_INPUT.test(line)) continue;
+  // The scenario's and the runtime's own inputs (most candidates) are told by their id's bytes: never decoded.
+  for (const line of streamLinesContaining(path, `"cause":null`, recreatedInput)) {
     const e = JSON.parse(line) as Partial<Envelope>;
     if (e.cause !== null || typeof e.id !== "string" || typeof e.source !== "string") continue;
     if (e.source === INPUT_SOURCES.scenario || e.source === INPUT_SOURCES.runtime || hosted.has(e.source)) continue;

@@ -180,4 +180,19 @@ describe("streamLinesContaining", () => {
     }
     expect(seen).toEqual(["hit 1", "hit 2"]);
   });
+
+  it("skips, undecoded, the matching lines the filter refuses by their bytes, and only those", () => {
+    // given matching lines, two of which start with "skip"
+    const path = fileWith("skip hit 1\nhit 2\nskip-no\nskip hit 3 µ\nhit 4 µ\n");
+    const seen: string[] = [];
+    // when the filter refuses lines starting with "skip " (and records what it was shown)
+    const prefix = Buffer.from("skip ");
+    const found = [...streamLinesContaining(path, "hit", (bytes, start, end) => {
+      seen.push(bytes.toString("utf8", start, end));
+      return bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+    })];
+    // then only the other matching lines come out, and the filter saw exactly the matching lines
+    expect(found).toEqual(["hit 2", "hit 4 µ"]);
+    expect(seen).toEqual(["skip hit 1", "hit 2", "skip hit 3 µ", "hit 4 µ"]);
+  });
 });

@@ -74,13 +74,17 @@ export class LineReader {
 
 const NEWLINE = 0x0a;
 
+/** Tells, from a line's raw bytes (`bytes[start, end)`), that a matching line is not wanted: it is then never decoded. */
+export type RawLineFilter = (bytes: Buffer, start: number, end: number) => boolean;
+
 /**
  * The lines of a file that contain `needle` (compared as UTF-8 bytes), found by searching the raw
  * bytes chunk by chunk: no other line is decoded or split, so a pass over a 10-million-line log to
- * pick out its few outside inputs costs little more than reading it. A generator: memory is one
- * chunk and the current partial line, however many lines match.
+ * pick out its few outside inputs costs little more than reading it. Lines `skip` refuses by their
+ * bytes are not decoded either. A generator: memory is one chunk and the current partial line,
+ * however many lines match.
  */
-export function* streamLinesContaining(path: string, needle: string): Generator<string, void, undefined> {
+export function* streamLinesContaining(path: string, needle: string, skip?: RawLineFilter): Generator<string, void, undefined> {
   const pattern = Buffer.from(needle, "utf8");
   const fd = openSync(path, "r");
   try {
@@ -98,7 +102,7 @@ export function* streamLinesContaining(path: string, needle: string): Generator<
         const newline = bytes.indexOf(NEWLINE, hit);
         if (newline < 0 && !eof) break;
         const end = newline < 0 ? bytes.length : newline;
-        yield bytes.toString("utf8", start, end);
+        if (skip === undefined || !skip(bytes, start, end)) yield bytes.toString("utf8", start, end);
         from = end + 1;
       }
       if (eof) return;
