@@ -10,7 +10,7 @@ import { waitEvent, type KTask } from "../ktask.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "./ioctlContext.ts";
 import type { DrmSyncobj } from "./syncobj.ts";
 import { findSyncobjs, DRM_SYNCOBJ_WAIT_FLAGS } from "./syncobjWait.ts";
-import { copyArray, parseArgs, U32, U64, u64Out, userPtr } from "./userArgs.ts";
+import { copyArray, parseArgs, U32, U64, u64Out, UserArrayPtr } from "./userArgs.ts";
 
 /** `DRM_SYNCOBJ_CREATE_SIGNALED`. */
 export const DRM_SYNCOBJ_CREATE_SIGNALED = 1 << 0;
@@ -24,8 +24,8 @@ export const WAIT_FOR_SUBMIT_TIMEOUT_NS = 5_000_000_000;
 const CreateArgs = z.object({ handle: U32, flags: U32 });
 const DestroyArgs = z.object({ handle: U32, pad: U32 });
 const HandleArgs = z.object({ handle: U32, flags: U32, fd: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).default(0), pad: U32, point: U64 });
-const ArrayArgs = z.object({ handles: userPtr(z.array(z.unknown())), count_handles: U32, pad: U32 });
-const TimelineArrayArgs = z.object({ handles: userPtr(z.array(z.unknown())), points: userPtr(z.array(z.unknown())), count_handles: U32, flags: U32 });
+const ArrayArgs = z.object({ handles: UserArrayPtr, count_handles: U32, pad: U32 });
+const TimelineArrayArgs = z.object({ handles: UserArrayPtr, points: UserArrayPtr, count_handles: U32, flags: U32 });
 const TransferArgs = z.object({ src_handle: U32, dst_handle: U32, src_point: U64, dst_point: U64, flags: U32, pad: U32 });
 
 /** DRM_IOCTL_SYNCOBJ_CREATE: unknown flags → -EINVAL. Out: `handle`. */

@@ -16,7 +16,7 @@ import { isSignaled, setDeadline, type DmaFence } from "../../fence/index.ts";
 import { waitEvent, type KTask } from "../ktask.ts";
 import { fail, failed, ok, type IoctlCtx, type IoctlResult } from "./ioctlContext.ts";
 import type { DrmSyncobj } from "./syncobj.ts";
-import { copyArray, parseArgs, S64, U32, U64, userPtr } from "./userArgs.ts";
+import { copyArray, parseArgs, S64, U32, U32Value, U64, UserArrayPtr } from "./userArgs.ts";
 
 /** `DRM_SYNCOBJ_WAIT_FLAGS_*`. */
 export const DRM_SYNCOBJ_WAIT_FLAGS = { WAIT_ALL: 1 << 0, WAIT_FOR_SUBMIT: 1 << 1, WAIT_AVAILABLE: 1 << 2, WAIT_DEADLINE: 1 << 3 } as const;
@@ -25,15 +25,13 @@ const F = DRM_SYNCOBJ_WAIT_FLAGS;
 const NONE_SIGNALLED = 0xffff_ffff;
 
 const WaitArgs = z.object({
-  handles: userPtr(z.array(z.unknown())), timeout_nsec: S64, count_handles: U32, flags: U32, first_signaled: U32, pad: U32, deadline_nsec: U64,
+  handles: UserArrayPtr, timeout_nsec: S64, count_handles: U32, flags: U32, first_signaled: U32, pad: U32, deadline_nsec: U64,
 });
-const TimelineWaitArgs = WaitArgs.extend({ points: userPtr(z.array(z.unknown())) });
-/** One `__u32` syncobj handle of the user's array (built once: a zod schema costs far more to build than to run). */
-const Handle = z.number().int().min(0).max(0xffff_ffff);
+const TimelineWaitArgs = WaitArgs.extend({ points: UserArrayPtr });
 
 /** Look every handle up: -EFAULT for an unreadable array, -ENOENT for a handle the file lacks. */
 export function findSyncobjs(c: IoctlCtx, ptr: unknown, count: number): { ok: true; objs: DrmSyncobj[] } | { ok: false; res: IoctlResult } {
-  const handles = copyArray(ptr, count, Handle);
+  const handles = copyArray(ptr, count, U32Value);
   if (!handles.ok) return { ok: false, res: failed(handles) };
   const objs: DrmSyncobj[] = [];
   for (const h of handles.value) {

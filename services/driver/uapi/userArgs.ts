@@ -26,8 +26,10 @@ export const BAD_POINTER = "bad" as const;
 
 /** `__u8`. */
 export const U8 = z.number().int().min(0).max(0xff);
+/** A `__u32` that must be there: an element of a user array. */
+export const U32Value = z.number().int().min(0).max(0xffff_ffff);
 /** `__u32`, default 0. */
-export const U32 = z.number().int().min(0).max(0xffff_ffff).default(0);
+export const U32 = U32Value.default(0);
 
 const U64_LIMIT = 1n << 64n;
 const S64_LIMIT = 1n << 63n;
@@ -61,10 +63,12 @@ export function u64Out(v: bigint): number | string {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
 }
 
+/** A user pointer to an array whose elements are parsed when copied (`copyArray`, `copyObjArray`). */
+export const UserArrayPtr = userPtr(z.array(z.unknown()));
+
+const ObjArrayFields = z.object({ stride: U32, count: U32, array: UserArrayPtr });
 /** `struct drm_panthor_obj_array`, elements unparsed until copied. */
-export const ObjArraySchema = z
-  .object({ stride: U32, count: U32, array: userPtr(z.array(z.unknown())) })
-  .default({ stride: 0, count: 0, array: 0 });
+export const ObjArraySchema = ObjArrayFields.default({ stride: 0, count: 0, array: 0 });
 /** A parsed obj_array. */
 export type ObjArray = z.infer<typeof ObjArraySchema>;
 
@@ -80,10 +84,80 @@ export type ArgResult<T> = { readonly ok: true; readonly value: T } | ArgError;
 /** A negative errno as an {@link ArgError}. */
 export const argError = (name: keyof typeof ERRNO): ArgError => ({ ok: false, ret: -ERRNO[name] });
 
+/** What a fast reader returns for anything it does not read itself: the schema decides. */
+const ASK_SCHEMA = Symbol("ask the schema");
+type FastRead = (raw: unknown) => unknown;
+
+const isU32 = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The field schemas the fast path reads itself, each only in its common form: a JSON integer in
+ * range, a missing field (its default), a NULL, "bad" or inline array pointer. Anything else — a
+ * decimal string for a `__u64`, a value out of range, a wrong type — is left to the schema, which
+ * decides (and refuses) exactly as it always did.
+ */
+const FAST_FIELDS = new Map<z.ZodType, FastRead>([
+  [U32, (v) => (v === undefined ? 0 : isU32(v) ? v : ASK_SCHEMA)],
+  [U32Value, (v) => (isU32(v) ? v : ASK_SCHEMA)],
+  [U64, (v) => (v === undefined ? 0n : typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : ASK_SCHEMA)],
+  [S64, (v) => (v === undefined ? 0n : typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : ASK_SCHEMA)],
+  [UserArrayPtr, (v) => (v === undefined ? 0 : v === 0 || v === BAD_POINTER ? v : Array.isArray(v) ? v.slice() : ASK_SCHEMA)],
+]);
+{
+  const fields = fastObject(ObjArrayFields) as FastRead;
+  FAST_FIELDS.set(ObjArraySchema, (v) => (v === undefined ? { stride: 0, count: 0, array: 0 } : fields(v)));
+}
+
+/** A reader of an object schema's common form, when every field is one the fast path reads; else undefined. */
+function fastObject(schema: z.ZodType): FastRead | undefined {
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  const fields: [string, FastRead][] = [];
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const read = FAST_FIELDS.get(field);
+    if (read === undefined) return undefined;
+    fields.push([key, read]);
+  }
+  return (raw) => {
+    if (!isObject(raw)) return ASK_SCHEMA;
+    const out: Record<string, unknown> = {};
+    for (const [key, read] of fields) {
+      const v = read(raw[key]);
+      if (v === ASK_SCHEMA) return ASK_SCHEMA;
+      out[key] = v;
+    }
+    return out;
+  };
+}
+
+/** Fast readers by schema, built on first use (null: the schema has a field the fast path does not read). */
+const fastReaders = new WeakMap<z.ZodType, FastRead | null>();
+
+/**
+ * Parse user data with `schema`: first the fast reader of its common form (every field an integer
+ * in range, a default, a pointer), giving exactly what the schema gives there, then the schema
+ * for anything else. A zod parse in the middle of the simulation cost as much as the ioctl it
+ * served (zod's generic code, cold between ioctls); the schema still types the value and decides
+ * every case the fast reader leaves to it.
+ */
+function parseUser<S extends z.ZodType>(schema: S, raw: unknown): { ok: true; value: z.infer<S> } | { ok: false } {
+  let fast = fastReaders.get(schema);
+  if (fast === undefined) {
+    fast = FAST_FIELDS.get(schema) ?? fastObject(schema) ?? null;
+    fastReaders.set(schema, fast);
+  }
+  if (fast !== null) {
+    const v = fast(raw);
+    if (v !== ASK_SCHEMA) return { ok: true, value: v as z.infer<S> };
+  }
+  const r = schema.safeParse(raw);
+  return r.success ? { ok: true, value: r.data } : { ok: false };
+}
+
 /** Parse a struct with its schema; anything malformed is -EINVAL. */
 export function parseArgs<S extends z.ZodType>(schema: S, raw: unknown): ArgResult<z.infer<S>> {
-  const r = schema.safeParse(raw ?? {});
-  return r.success ? { ok: true, value: r.data } : argError("EINVAL");
+  const r = parseUser(schema, raw ?? {});
+  return r.ok ? { ok: true, value: r.value } : argError("EINVAL");
 }
 
 /** Sizes of a uAPI struct copied through an obj_array: the kernel's `sizeof` and the minimal v1 size. */
@@ -115,9 +189,9 @@ export function copyObjArray<S extends z.ZodType>(arr: ObjArray, sizes: UobjSize
   }
   const out: z.infer<S>[] = [];
   for (const e of raw) {
-    const p = elem.safeParse(e ?? {});
-    if (!p.success) return argError("EINVAL");
-    out.push(p.data);
+    const p = parseUser(elem, e ?? {});
+    if (!p.ok) return argError("EINVAL");
+    out.push(p.value);
   }
   return { ok: true, value: out };
 }
@@ -131,9 +205,9 @@ export function copyArray<S extends z.ZodType>(ptr: unknown, count: number, elem
   if (!Array.isArray(ptr) || ptr.length < count) return argError("EFAULT");
   const out: z.infer<S>[] = [];
   for (const e of ptr.slice(0, count)) {
-    const p = elem.safeParse(e);
-    if (!p.success) return argError("EINVAL");
-    out.push(p.data);
+    const p = parseUser(elem, e);
+    if (!p.ok) return argError("EINVAL");
+    out.push(p.value);
   }
   return { ok: true, value: out };
 }
