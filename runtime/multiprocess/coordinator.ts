@@ -11,7 +11,7 @@ import { GLOBAL, PartitionedQueue } from "./partitionedQueue.ts";
 import { PendingLog, type Delivered } from "./pendingLog.ts";
 import { exchangeRound, type RemoteService } from "./roundExchanges.ts";
 import { LogWriter, type WrittenObserver } from "./logWriter.ts";
-import type { RunAheadReply } from "./protocol.ts";
+import type { ReceivedRunAhead } from "./protocol.ts";
 import { RuntimeFaults } from "./runtimeFaults.ts";
 import { HeldBackShares } from "./heldBackShares.ts";
 import { ServiceRoutes } from "./serviceRoutes.ts";
@@ -366,8 +366,9 @@ export class Coordinator {
   }
 
   /** A partition run ahead: what it delivered waits for the log, what is left is queued, its reach is noted. */
-  private tookAhead(partition: number, reply: RunAheadReply): void {
-    for (const e of reply.delivered) this.pending.pushEnvelope(e);
+  private tookAhead(partition: number, reply: ReceivedRunAhead): void {
+    const lines = reply.lines;
+    for (let i = 0; i < reply.delivered.length; i++) this.pending.pushEnvelope(reply.delivered[i] as Envelope, lines?.[i]);
     // Provisional numbers stay increasing for every actor: past every number this run ahead used.
     this.dseq += reply.delivered.length;
     if (reply.reached !== null) {
@@ -385,11 +386,11 @@ export class Coordinator {
    * writing waits for `writer.write()`.
    */
   private flush(watermark: Level | undefined): void {
-    const logged = this.pending.take(watermark, this.seq);
+    const { events: logged, lines } = this.pending.take(watermark, this.seq);
     if (logged.length === 0) return;
     this.seq += logged.length;
     if (this.watchers.size > 0) for (const e of logged) for (const w of this.watchers) w(e);
     this.steps?.logged(logged);
-    this.writer.add(logged);
+    this.writer.add(logged, lines);
   }
 }

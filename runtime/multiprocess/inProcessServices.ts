@@ -5,7 +5,8 @@ import { createCatalogue } from "../../services/catalogue.ts";
 import { buildWorld } from "../../services/world.ts";
 import type { RemoteService } from "./coordinator.ts";
 import { actorsOfService, GPU_KIND, placementOf, SERVICE_KINDS, type ProcessKind } from "./partition.ts";
-import { LevelBatchReplySchema, LevelBatchRequestSchema, LevelReplySchema, LevelRequestSchema, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
+import { LevelBatchRequestSchema, LevelReplySchema, LevelRequestSchema, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
+import { parseLevelBatchReplyText } from "./replyCheck.ts";
 import { batchReplyText, handleLevel, levelHandler, runAheadHandler } from "./serviceHostLink.ts";
 import type { ActorSpec } from "../../shared/actor/actor.ts";
 import { matchSubject, pathOf, subjectOf } from "../../shared/events/subjects.ts";
@@ -146,7 +147,8 @@ export function inProcessGpuServices(run: string, seed: number, scenario: Scenar
     const wire = <T>(x: T): unknown => JSON.parse(JSON.stringify(x));
     const exchangeBatch = (reqs: readonly LevelRequest[], aheads: readonly RunAheadRequest[] = []) => {
       const req = LevelBatchRequestSchema.parse(wire({ batch: reqs, ahead: aheads }));
-      const reply = LevelBatchReplySchema.parse(JSON.parse(batchReplyText(req.batch.map((r) => handle(r)), (req.ahead ?? []).map((r) => ahead(r)))));
+      // Through the text, as over NATS: the runs ahead's canonical lines are taken from it.
+      const reply = parseLevelBatchReplyText(batchReplyText(req.batch.map((r) => handle(r)), (req.ahead ?? []).map((r) => ahead(r))));
       return Promise.resolve({ replies: reply.replies, ahead: reply.ahead ?? [] });
     };
     for (const p of partitions) {

@@ -13,7 +13,7 @@ export type WrittenObserver = (events: readonly Envelope[], lines: EncodedLines)
  * round instead of while they wait for it. The order and content of what is written do not change.
  */
 export class LogWriter {
-  private unwritten: Envelope[][] = [];
+  private unwritten: { readonly events: Envelope[]; readonly lines: readonly (string | undefined)[] | undefined }[] = [];
   private readonly encoder = new LineEncoder();
 
   constructor(
@@ -22,9 +22,12 @@ export class LogWriter {
     private readonly onDelivered: ((e: Envelope) => void) | undefined,
   ) {}
 
-  /** Events just logged (numbered, in log order), to be written by the next `write`. */
-  add(events: Envelope[]): void {
-    if (events.length > 0) this.unwritten.push(events);
+  /**
+   * Events just logged (numbered, in log order), to be written by the next `write`; `lines[i]`, when
+   * given, is event `i`'s canonical line already (made by the service that delivered it).
+   */
+  add(events: Envelope[], lines?: readonly (string | undefined)[]): void {
+    if (events.length > 0) this.unwritten.push({ events, lines });
   }
 
   /** Is anything logged but not written yet? */
@@ -37,9 +40,9 @@ export class LogWriter {
     const batches = this.unwritten;
     this.unwritten = [];
     const { sink, onWritten, onDelivered } = this;
-    for (const events of batches) {
+    for (const { events, lines: known } of batches) {
       if (sink.appendEncoded !== undefined || onWritten !== undefined) {
-        const lines = this.encoder.encode(events);
+        const lines = this.encoder.encode(events, known);
         if (sink.appendEncoded !== undefined) sink.appendEncoded(events, lines);
         else for (const e of events) sink.append(e);
         onWritten?.(events, lines);

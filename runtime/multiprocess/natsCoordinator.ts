@@ -15,7 +15,7 @@ import { Coordinator, type RemoteService, type ResumePoint } from "./coordinator
 import { DEFAULT_GRACE_MS, ServiceWatch } from "./natsServiceWatch.ts";
 import { checkOwnership, placementOf } from "./partition.ts";
 import { ctlSubjects, HelloSchema, ServiceHealthSchema, type Hello, type LevelReply, type LevelRequest, type RunAheadRequest } from "./protocol.ts";
-import { parseLevelBatchReply, parseLevelReply } from "./replyCheck.ts";
+import { parseLevelBatchReplyText, parseLevelReply } from "./replyCheck.ts";
 import { logPermissionViolations } from "./permissionLog.ts";
 import { credentialsFor } from "./natsPermissions.ts";
 import { RunStatusBoard } from "./runStatus.ts";
@@ -155,14 +155,14 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
   const watch = new ServiceWatch(transport, run, hellos.map((h) => h.service), () => resumePoint(), opts.jetstreamLog === false ? "none" : "jetstream", log, opts.graceMs);
   const timeoutMs = Math.min(opts.levelTimeoutMs ?? 5000, opts.graceMs ?? DEFAULT_GRACE_MS);
   /** One request to a service process, retried until answered (a retried round is answered from the service's cache). */
-  const requestTo = async <T>(service: string, timeNs: number, body: unknown, parse: (data: unknown) => T): Promise<T> => {
+  const requestTo = async <T>(service: string, timeNs: number, body: unknown, parse: (text: string) => T): Promise<T> => {
     const wait = watch.waitFor(service, timeNs);
     for (let attempt = 1; ; attempt++) {
       try {
         board.waiting(service, Date.now());
         const reply = await transport.request(subjects.service(service), JSON.stringify(body), { timeoutMs });
         board.waiting(service, undefined);
-        return parse(JSON.parse(text(reply.data)));
+        return parse(text(reply.data));
       } catch (e) {
         // Reported every few seconds; ServiceLostError (ending the run) past the grace period.
         wait.failed(e);
@@ -170,11 +170,11 @@ export async function runNatsCoordinator(opts: NatsCoordinatorOptions): Promise<
       }
     }
   };
-  const exchangeWith = (service: string) => (req: LevelRequest) => requestTo(service, req.level.timeNs, req, parseLevelReply);
+  const exchangeWith = (service: string) => (req: LevelRequest) => requestTo(service, req.level.timeNs, req, (t) => parseLevelReply(JSON.parse(t)));
   const batchWith = (service: string) => async (reqs: readonly LevelRequest[], ahead: readonly RunAheadRequest[] = []) => {
     const timeNs = Math.min(...reqs.map((r) => r.level.timeNs), ...ahead.map((r) => r.events[0]?.timeNs ?? coordinator.nowNs));
     const body = { batch: reqs, ...(ahead.length > 0 ? { ahead } : {}) };
-    const reply = await requestTo(service, timeNs, body, parseLevelBatchReply);
+    const reply = await requestTo(service, timeNs, body, parseLevelBatchReplyText);
     const aheadReplies = reply.ahead ?? [];
     if (reply.replies.length !== reqs.length || aheadReplies.length !== ahead.length) throw new Error(`service ${service} answered ${reply.replies.length} of ${reqs.length} batched level requests and ${aheadReplies.length} of ${ahead.length} runs ahead`);
     return { replies: reply.replies, ahead: aheadReplies };

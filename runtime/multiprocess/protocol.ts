@@ -156,15 +156,25 @@ export const RunAheadRequestSchema = z.object({
 /** A RunAheadRequest message. */
 export type RunAheadRequest = z.infer<typeof RunAheadRequestSchema>;
 
-/** What a partition run ahead delivered (in order), the drafts left for the coordinator, how far it got and its next timer. */
+/**
+ * What a partition run ahead delivered (in order), the drafts left for the coordinator, how far it
+ * got and its next timer. With `canonicalLines`, the service wrote `delivered` one event per text
+ * line of the message — `[`, a newline, then each event's canonical log line (tyrsim's
+ * `eventLine`: `JSON.stringify` of the envelope in its key order) followed by `,` and a newline,
+ * the last by a newline and `]` — and the coordinator logs those lines as they are, the final
+ * `seq` spliced in, instead of making them again. Still plain JSON (the newlines are whitespace).
+ */
 export const RunAheadReplySchema = z.object({
   delivered: z.array(EnvelopeSchema),
+  canonicalLines: z.literal(true).optional(),
   left: z.array(DraftSchema),
   reached: LevelSchema.nullable(),
   nextTimer: OrderKeySchema.nullable(),
 });
 /** A RunAheadReply message. */
 export type RunAheadReply = z.infer<typeof RunAheadReplySchema>;
+/** A RunAheadReply as the coordinator received it: with the text of its delivered events' canonical lines, when the service wrote them so. */
+export type ReceivedRunAhead = RunAheadReply & { readonly lines?: readonly string[] };
 
 /**
  * Several requests to one service process in one message: its partitions' levels of one round

@@ -2,7 +2,7 @@ import type { Envelope } from "../../shared/events/envelope.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import type { Level } from "../../shared/runtime/level.ts";
 import type { OrderKey } from "../../shared/time/scheduler.ts";
-import type { LevelReply, LevelRequest, RunAheadReply, RunAheadRequest } from "./protocol.ts";
+import type { LevelReply, LevelRequest, ReceivedRunAhead, RunAheadRequest } from "./protocol.ts";
 
 /** A service as the coordinator sees it: what its actors listen to, its next timer, and how to ask it to handle a level. */
 export interface RemoteService {
@@ -27,7 +27,7 @@ export interface RemoteService {
    * Several requests to the same process in one exchange (its partitions' levels of one round),
    * answered in order. The remote services of one process share it; without it, one exchange each.
    */
-  exchangeBatch?(reqs: readonly LevelRequest[], ahead?: readonly RunAheadRequest[]): Promise<{ readonly replies: LevelReply[]; readonly ahead: RunAheadReply[] }>;
+  exchangeBatch?(reqs: readonly LevelRequest[], ahead?: readonly RunAheadRequest[]): Promise<{ readonly replies: LevelReply[]; readonly ahead: ReceivedRunAhead[] }>;
   /**
    * The service hosts every actor of its partition (a whole GPU) and runs it ahead on its own when
    * asked (`RunAheadRequest`, through `exchangeBatch`).
@@ -44,7 +44,7 @@ export interface RoundRequest {
 }
 
 /** What one exchange of a round brought back. */
-export type RoundReply = { readonly kind: "level"; readonly drafts: Draft[] } | { readonly kind: "ahead"; readonly partition: number; readonly reply: RunAheadReply };
+export type RoundReply = { readonly kind: "level"; readonly drafts: Draft[] } | { readonly kind: "ahead"; readonly partition: number; readonly reply: ReceivedRunAhead };
 
 /**
  * The exchanges of round `round`: one per process that batches (its partitions' level requests and
@@ -98,7 +98,7 @@ export function exchangeRound(
           x.service.nextTimer = reply.nextTimer;
           for (const d of reply.drafts) drafts.push(d as Draft);
         });
-        return [{ kind: "level", drafts }, ...b.ahead.map((req, i): RoundReply => ({ kind: "ahead", partition: req.partition, reply: ahead[i] as RunAheadReply }))];
+        return [{ kind: "level", drafts }, ...b.ahead.map((req, i): RoundReply => ({ kind: "ahead", partition: req.partition, reply: ahead[i] as ReceivedRunAhead }))];
       }),
     );
   }

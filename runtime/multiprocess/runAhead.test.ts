@@ -7,6 +7,7 @@ import { createCatalogue } from "../../services/catalogue.ts";
 import { buildServicePartitions } from "./inProcessServices.ts";
 import { runAhead } from "./runAhead.ts";
 import { batchReplyText } from "./serviceHostLink.ts";
+import { parseLevelBatchReplyText } from "./replyCheck.ts";
 
 /** GPU 0 of the probe scenario in a whole-GPU host, and its bind request as the one queued event. */
 function probeGpu() {
@@ -68,8 +69,13 @@ describe("running a whole GPU ahead", () => {
     expect(bytes).toBeGreaterThanOrEqual(8192);
     const lastLevel = r.delivered.filter((e) => e.timeNs === r.reached?.timeNs && e.depth === r.reached?.depth);
     expect(bytes - lastLevel.reduce((n, e) => n + JSON.stringify(e).length + 1, 0)).toBeLessThan(8192);
-    // and the batch reply is byte for byte what stringifying the reply gives
-    const { lines: _lines, ...reply } = r;
-    expect(batchReplyText([], [r])).toBe(JSON.stringify({ replies: [], ahead: [reply] }));
+    // and the batch reply is what stringifying the reply gives, but for a newline around each
+    // delivered event's line and the mark saying so — from which the coordinator takes the lines back
+    const { lines: _lines, delivered, ...rest } = r;
+    const text = batchReplyText([], [r]);
+    expect(text.replaceAll("\n", "")).toBe(JSON.stringify({ replies: [], ahead: [{ delivered, canonicalLines: true, ...rest }] }));
+    const received = parseLevelBatchReplyText(text);
+    expect(received.ahead?.[0]?.lines).toEqual(r.lines);
+    expect(received.ahead?.[0]?.delivered).toEqual(delivered);
   });
 });

@@ -1,3 +1,4 @@
+import { eventLine } from "../../shared/log/logFormat.ts";
 import type { ActorHost } from "../../shared/runtime/actorHost.ts";
 import type { Draft } from "../../shared/runtime/draft.ts";
 import { levelLess, type Level } from "../../shared/runtime/level.ts";
@@ -91,16 +92,21 @@ export function runAheadHandler(hosts: ReadonlyMap<number, ActorHost>, run: stri
   };
 }
 
-/** The JSON text of one run ahead's `RunAheadReply`: its events' lines as `runAhead` made them, the rest stringified. */
+/**
+ * The JSON text of one run ahead's `RunAheadReply`: its events' canonical lines as `runAhead` made
+ * them, one per text line (`canonicalLines`, for the coordinator to log as they are), the rest
+ * stringified.
+ */
 function runAheadReplyText(r: RunAheadResult): string {
-  const delivered = r.lines !== undefined ? `[${r.lines.join(",")}]` : JSON.stringify(r.delivered);
-  return `{"delivered":${delivered},"left":${JSON.stringify(r.left)},"reached":${JSON.stringify(r.reached)},"nextTimer":${JSON.stringify(r.nextTimer)}}`;
+  const lines = r.lines ?? r.delivered.map(eventLine);
+  const delivered = lines.length === 0 ? `[],` : `[\n${lines.join(",\n")}\n],"canonicalLines":true,`;
+  return `{"delivered":${delivered}"left":${JSON.stringify(r.left)},"reached":${JSON.stringify(r.reached)},"nextTimer":${JSON.stringify(r.nextTimer)}}`;
 }
 
 /**
- * The JSON text of a `LevelBatchReply` — the very text `JSON.stringify` gives for
- * `{ replies, ahead }` — written with the lines each run ahead already made for its events
- * (to measure its reply), so no delivered event is stringified a second time.
+ * The JSON text of a `LevelBatchReply` for `{ replies, ahead }`, written with the lines each run
+ * ahead already made for its events (to measure its reply), so no delivered event is stringified
+ * a second time — here or, thanks to `canonicalLines`, at the coordinator.
  */
 export function batchReplyText(replies: readonly LevelReply[], ahead: readonly RunAheadResult[] | undefined): string {
   const aheadText = ahead === undefined ? "" : `,"ahead":[${ahead.map(runAheadReplyText).join(",")}]`;

@@ -29,12 +29,15 @@ const MAX_UTF8_PER_UNIT = 3;
 export class LineEncoder {
   private scratch: Buffer = Buffer.allocUnsafe(1 << 20);
 
-  /** The lines of `events`, in order. */
-  encode(events: readonly Envelope[]): EncodedLines {
+  /**
+   * The lines of `events`, in order. `known[i]`, when given, is already event `i`'s canonical line
+   * (`eventLine`), as a service made it: it is encoded as it is, not made again.
+   */
+  encode(events: readonly Envelope[], known?: readonly (string | undefined)[]): EncodedLines {
     const ends = new Uint32Array(events.length);
     let used = 0;
     for (let i = 0; i < events.length; i++) {
-      const line = eventLine(events[i] as Envelope);
+      const line = known?.[i] ?? eventLine(events[i] as Envelope);
       const room = line.length * MAX_UTF8_PER_UNIT + 1;
       if (used + room > this.scratch.length) this.scratch = grown(this.scratch, used, used + room);
       used += this.scratch.write(line, used, "utf8");

@@ -60,3 +60,18 @@ export interface LogSource {
 export function eventLine(e: Envelope): string {
   return JSON.stringify(e);
 }
+
+/** The key of `seq` in a canonical line, and the characters before its value. */
+const SEQ_KEY = '"seq":';
+
+/**
+ * The canonical line of an event from the canonical line of the same event under another `seq`
+ * (a line a service made with a provisional number): the number spliced in, no JSON made again.
+ * The first `"seq":` of a canonical line is its key — `id` and `run`, the only fields before it,
+ * are JSON strings, which cannot hold an unescaped quote — and its value, an integer, ends at the
+ * next comma (`timeNs` follows).
+ */
+export function lineWithSeq(line: string, seq: number): string {
+  const at = line.indexOf(SEQ_KEY) + SEQ_KEY.length;
+  return line.slice(0, at) + seq + line.slice(line.indexOf(",", at));
+}
