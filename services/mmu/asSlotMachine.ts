@@ -35,11 +35,13 @@ export interface AsSlotDeps {
 type SlotEvent =
   | { type: "COMMAND"; cmd: AsCommand }
   | { type: "TRANSLATE"; req: TranslationRequest }
+  | { type: "LATCH"; fault: LatchedFault }
   | { type: "RESET" }
   | { type: "APPLIED" }
   | { type: "FAULTED" };
 
-interface SlotContext {
+/** The slot machine's context. */
+export interface SlotContext {
   configured: boolean;
   locked: boolean;
   faulted: boolean;
@@ -48,6 +50,26 @@ interface SlotContext {
 }
 
 const initialContext = (): SlotContext => ({ configured: false, locked: false, faulted: false, fault: null, command: null });
+
+/** The `slot` states in which a TRANSLATE is tried (`faulted` answers with its pending fault; `settling` passes at once). */
+export const TRANSLATING_STATES: ReadonlySet<string> = new Set(["unconfigured", "active", "locked"]);
+
+/**
+ * A TRANSLATE in a translating state, as a plain function — the data path, kept out of the chart:
+ * the pending fault if one is latched, else the translation (or its stall, or its fault), each
+ * published by `deps`. Returns the fault the AS must latch, if any. The machine's `translate`
+ * action runs it, and so does the MMU actor for a request from outside while the slot is in a
+ * translating state (`LATCH` then moves the machine to `faulted`): nearly every translation leaves
+ * the AS as it was, and goes through no transition at all.
+ */
+export function translateIn(context: Pick<SlotContext, "configured" | "faulted" | "fault">, req: TranslationRequest, deps: AsSlotDeps): LatchedFault | undefined {
+  if (context.faulted && context.fault !== null) {
+    deps.answerFaulted(req, context.fault);
+    return undefined;
+  }
+  const v = deps.translate(req, context.configured);
+  return v.kind === "fault" ? v.fault : undefined;
+}
 
 /**
  * One MMU address-space slot. Two parallel regions:
@@ -89,12 +111,12 @@ export function createAsSlotMachine(as: number, latencyNs: number, deps: AsSlotD
       }),
       translate: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== "TRANSLATE") return;
-        if (context.faulted && context.fault !== null) return deps.answerFaulted(event.req, context.fault);
-        const v = deps.translate(event.req, context.configured);
-        if (v.kind !== "fault") return;
-        enqueue.assign({ faulted: true, fault: v.fault });
+        const fault = translateIn(context, event.req, deps);
+        if (fault === undefined) return;
+        enqueue.assign({ faulted: true, fault });
         enqueue.raise({ type: "FAULTED" });
       }),
+      latch: assign(({ event }) => (event.type === "LATCH" ? { faulted: true, fault: event.fault } : {})),
       answerFaulted: ({ context, event }) => {
         if (event.type === "TRANSLATE" && context.fault !== null) deps.answerFaulted(event.req, context.fault);
       },
@@ -125,7 +147,7 @@ export function createAsSlotMachine(as: number, latencyNs: number, deps: AsSlotD
       },
       slot: {
         initial: "unconfigured",
-        on: { APPLIED: ".settling", FAULTED: ".faulted" },
+        on: { APPLIED: ".settling", FAULTED: ".faulted", LATCH: { target: ".faulted", actions: "latch" } },
         states: {
           unconfigured: { on: { TRANSLATE: { actions: "translate" } } },
           active: { on: { TRANSLATE: { actions: "translate" } } },

@@ -9,7 +9,7 @@ import { AS_COMMAND, encodeAsFaultStatus } from "../../shared/gpu/registerFields
 import { GpuSoftResetCompleted } from "../regs/regsEvents.ts";
 import { regsPaths } from "../regs/regsPaths.ts";
 import { asPageTable, type MmuAddressBits } from "./asPageTable.ts";
-import { createAsSlotMachine, type AsCommand, type LatchedFault, type TranslateVerdict, type TranslationRequest } from "./asSlotMachine.ts";
+import { createAsSlotMachine, TRANSLATING_STATES, translateIn, type AsCommand, type AsSlotDeps, type LatchedFault, type TranslateVerdict, type TranslationRequest } from "./asSlotMachine.ts";
 import {
   AsCommandCompleted, AsCommandIssued, AsCommandRejected, AsFaultRaised, TranslationCompleted, TranslationRequested, TranslationStalled,
 } from "./mmuEvents.ts";
@@ -58,12 +58,13 @@ export function mmuActor(config: MmuConfig, mem: PhysicalMemory): ActorSpec {
     name: `gpu${config.gpu}.mmu`,
     subscribes: [paths.cmd, paths.translate, regsPaths(config.gpu).reset],
     create(ctx: ActorContext): ActorBehaviour {
-      const slots = new Map<number, { data: AsData; machine: HostedMachine<ReturnType<typeof createAsSlotMachine>> }>();
+      const slots = new Map<number, { data: AsData; deps: AsSlotDeps; machine: HostedMachine<ReturnType<typeof createAsSlotMachine>> }>();
       for (let as = 0; as < 32; as++) {
         if (Math.floor(config.asPresent / 2 ** as) % 2 === 0) continue;
         const data: AsData = { tlb: new AsTlb(), pt: undefined, stalled: [], reported: new WeakSet() };
-        const machine = createAsSlotMachine(as, config.commandLatencyNs, slotDeps(ctx, config, mem, as, data));
-        slots.set(as, { data, machine: hostMachine(ctx, machine, { id: `${ctx.name}.as${as}` }) });
+        const deps = slotDeps(ctx, config, mem, as, data);
+        const machine = createAsSlotMachine(as, config.commandLatencyNs, deps);
+        slots.set(as, { data, deps, machine: hostMachine(ctx, machine, { id: `${ctx.name}.as${as}` }) });
       }
       return {
         handle(e: Envelope) {
@@ -74,7 +75,11 @@ export function mmuActor(config: MmuConfig, mem: PhysicalMemory): ActorSpec {
           } else if (EventRegistry.is(TranslationRequested, e)) {
             const slot = slots.get(e.payload.as);
             if (slot === undefined) return void answer(ctx, paths.translated, e.payload, missingAsFault(e.payload));
-            sendChecked(slot.machine, { type: "TRANSLATE", req: e.payload });
+            // The data path runs outside the chart while the slot translates (`translateIn`); only a fault to latch moves it.
+            const s = slot.machine.getSnapshot();
+            if (s.status !== "active" || !TRANSLATING_STATES.has((s.value as { slot: string }).slot)) return void sendChecked(slot.machine, { type: "TRANSLATE", req: e.payload });
+            const fault = translateIn(s.context, e.payload, slot.deps);
+            if (fault !== undefined) sendChecked(slot.machine, { type: "LATCH", fault });
           } else if (EventRegistry.is(GpuSoftResetCompleted, e)) {
             for (const s of slots.values()) sendChecked(s.machine, { type: "RESET" });
           }
@@ -102,7 +107,7 @@ export function mmuActor(config: MmuConfig, mem: PhysicalMemory): ActorSpec {
 }
 
 /** The slot machine's data path and publications for AS `as`. */
-function slotDeps(ctx: ActorContext, config: MmuConfig, mem: PhysicalMemory, as: number, data: AsData) {
+function slotDeps(ctx: ActorContext, config: MmuConfig, mem: PhysicalMemory, as: number, data: AsData): AsSlotDeps {
   const paths = mmuPaths(config.gpu);
   return {
     apply(cmd: AsCommand) {
