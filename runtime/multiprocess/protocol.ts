@@ -158,7 +158,7 @@ export type RunAheadRequest = z.infer<typeof RunAheadRequestSchema>;
 
 /**
  * What a partition run ahead delivered (in order), the drafts left for the coordinator, how far it
- * got and its next timer. With `canonicalLines`, the service wrote `delivered` one event per text
+ * got and its next timer. With `canonicalLines: true`, the service wrote `delivered` one event per text
  * line of the message — `[`, a newline, then each event's canonical log line (tyrsim's
  * `eventLine`: `JSON.stringify` of the envelope in its key order) followed by `,` and a newline,
  * the last by a newline and `]` — and the coordinator logs those lines as they are, the final
@@ -166,7 +166,7 @@ export type RunAheadRequest = z.infer<typeof RunAheadRequestSchema>;
  */
 export const RunAheadReplySchema = z.object({
   delivered: z.array(EnvelopeSchema),
-  canonicalLines: z.literal(true).optional(),
+  canonicalLines: z.boolean().optional(),
   left: z.array(DraftSchema),
   reached: LevelSchema.nullable(),
   nextTimer: OrderKeySchema.nullable(),

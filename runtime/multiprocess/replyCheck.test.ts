@@ -84,6 +84,9 @@ describe("reply validation at the coordinator", () => {
     // when they are read, then the events are there, and lines only where the layout holds
     expect(parseLevelBatchReplyText(one).ahead?.[0]).toMatchObject({ delivered: [envelope] });
     expect(parseLevelBatchReplyText(one).ahead?.[0]?.lines).toBeUndefined();
+    const unmarked = `{"replies":[],"ahead":[{"delivered":[\n${eventLine(envelope as never)}\n],"canonicalLines":false,"left":[],"reached":null,"nextTimer":null}]}`;
+    expect(parseLevelBatchReplyText(unmarked).ahead?.[0]).toMatchObject({ delivered: [envelope], canonicalLines: false });
+    expect(parseLevelBatchReplyText(unmarked).ahead?.[0]?.lines).toBeUndefined();
     const read = parseLevelBatchReplyText(shifted);
     expect(read.ahead?.[0]?.lines).toEqual([eventLine(envelope as never)]);
     expect(read.ahead?.[1]?.lines).toBeUndefined();

@@ -18,11 +18,11 @@ function isRunAheadReply(v: unknown): boolean {
   return (
     isRecord(v) &&
     every(v["delivered"], isCanonicalEnvelope) &&
-    (v["canonicalLines"] === undefined || v["canonicalLines"] === true) &&
+    (v["canonicalLines"] === undefined || typeof v["canonicalLines"] === "boolean") &&
     every(v["left"], isDraft) &&
     (v["reached"] === null || isLevel(v["reached"])) &&
     (v["nextTimer"] === null || isOrderKey(v["nextTimer"])) &&
-    keyCount(v, v["canonicalLines"] === true ? 5 : 4)
+    keyCount(v, v["canonicalLines"] === undefined ? 4 : 5)
   );
 }
 
