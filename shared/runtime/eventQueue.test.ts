@@ -30,4 +30,19 @@ describe("EventQueue inputs", () => {
     for (let l = queue.peekLevel(); l !== undefined; l = queue.peekLevel()) subjects.push(...queue.popLevel(l).map((d) => d.subject));
     expect(subjects).toEqual(["tyrsim.r1.gpu1.ping", "tyrsim.r1.gpu0.ping", "tyrsim.r1.gpu0.ping", "tyrsim.r1.gpu0.ping"]);
   });
+
+  it("runs a delivery hook once, when its event is delivered, whatever other sources deliver around it", () => {
+    // given hooks on two inputs of different sources
+    const queue = new EventQueue("r1");
+    const ran: string[] = [];
+    const a = queue.input("scenario", "Ping", "gpu0.ping", {}, 0);
+    const b = queue.input("injector", "Ping", "gpu0.ping", {}, 0);
+    queue.onDelivered(a, () => ran.push("a"));
+    queue.onDelivered(b, () => ran.push("b"));
+    // when actors' events and the inputs are delivered, the inputs twice
+    queue.delivered([{ id: "gpu0.fw:0", source: "gpu0.fw" }, { id: b, source: "injector" }, { id: "scenario:7", source: "scenario" }, { id: a, source: "scenario" }]);
+    queue.delivered([{ id: a, source: "scenario" }, { id: b, source: "injector" }]);
+    // then each hook ran once, in delivery order
+    expect(ran).toEqual(["b", "a"]);
+  });
 });

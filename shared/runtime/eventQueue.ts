@@ -15,6 +15,8 @@ export class EventQueue {
   private readonly heap = new BinaryHeap<Draft>(keyLess);
   private readonly inputCounters = new Map<string, number>();
   private readonly hooks = new Map<string, () => void>();
+  /** Sources of the events `hooks` wait for (inputs' sources): any other event is passed over without looking its id up. */
+  private readonly hookSources = new Set<string>();
   /**
    * Path → full subject of inputs. Repeated scenario steps queue the same path over and over; one
    * subject string per path saves building it each time, and lets delivery's subject → actors
@@ -81,18 +83,23 @@ export class EventQueue {
   /** Call `fn` once the event `id` has been delivered (lazy queueing of repeated inputs). */
   onDelivered(id: string, fn: () => void): void {
     this.hooks.set(id, fn);
+    this.hookSources.add(parseEventId(id).source);
   }
 
   /** Run the hooks of delivered events, in delivery order. */
-  delivered(events: readonly { readonly id: string }[]): void {
-    runDeliveredHooks(this.hooks, events);
+  delivered(events: readonly { readonly id: string; readonly source: string }[]): void {
+    runDeliveredHooks(this.hooks, events, this.hookSources);
   }
 }
 
-/** Run (once, and forget) the hooks of the given events, in their order: `onDelivered` of a queue. */
-export function runDeliveredHooks(hooks: Map<string, () => void>, events: readonly { readonly id: string }[]): void {
+/**
+ * Run (once, and forget) the hooks of the given events, in their order: `onDelivered` of a queue.
+ * With `sources`, only events from those sources are looked up (the rest have no hook).
+ */
+export function runDeliveredHooks(hooks: Map<string, () => void>, events: readonly { readonly id: string; readonly source: string }[], sources?: ReadonlySet<string>): void {
   if (hooks.size === 0) return;
-  for (const { id } of events) {
+  for (const { id, source } of events) {
+    if (sources !== undefined && !sources.has(source)) continue;
     const hook = hooks.get(id);
     if (hook !== undefined) {
       hooks.delete(id);
