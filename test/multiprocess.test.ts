@@ -43,7 +43,7 @@ describe("the multi-process runtime (tyrsim up)", () => {
 
   it("says which service it waits for when one never comes, instead of waiting silently", async () => {
     // given a coordinator told to wait for a service that does not exist
-    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "coordinate", "scenarios/probe.yaml", "--seed", "7703", "--nats", nats().url, "--services", "ghost", "--no-jetstream"], {
+    const child = spawn(process.execPath, ["bin/tyrsim.mjs", "coordinate", "scenarios/probe.yaml", "--seed", "7703", "--out", mkdtempSync(join(tmpdir(), "tyrsim-ghost-")), "--nats", nats().url, "--services", "ghost", "--no-jetstream"], {
       env: { ...process.env, CI: "1" },
     });
     let stderr = "";
