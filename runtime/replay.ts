@@ -1,5 +1,5 @@
 import type { Envelope } from "../shared/events/envelope.ts";
-import { digestOfLogLines, JsonlLogReader } from "../shared/log/jsonlLog.ts";
+import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
 import { streamLinesContaining } from "../shared/log/lineReader.ts";
 import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
@@ -77,8 +77,6 @@ function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelo
 class ComparingSink implements LogSink {
   divergence: Divergence | undefined;
   compared = 0;
-  /** Log lines read so far (what the digest covers). */
-  linesRead = 0;
   onDiverge: () => void = () => {};
 
   constructor(private readonly reader: JsonlLogReader) {}
@@ -90,7 +88,6 @@ class ComparingSink implements LogSink {
     const actual = eventLine(e);
     // The log's line is compared as text: it is never parsed (and the reader digests its bytes).
     const expected = this.reader.nextLine();
-    if (expected !== undefined) this.linesRead++;
     if (expected !== actual) {
       this.divergence = { seq: e.seq, expected, actual };
       this.onDiverge();
@@ -132,7 +129,7 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
   if (outcome.reason !== "until") sink.finish();
   await sim.close();
   // Read to the end, the log's bytes were digested as read; stopped early, the lines read are digested again.
-  const digest = reader.eventsDigest() ?? digestOfLogLines(path, sink.linesRead);
+  const digest = reader.digestOfRead();
   await reader.close();
   const states: Record<string, unknown> = {};
   for (const [name, a] of sim.hosted()) states[name] = a.behaviour.snapshot();

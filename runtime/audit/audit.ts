@@ -3,7 +3,7 @@ import { EventRegistry } from "../../shared/events/registry.ts";
 import { RunEnded } from "../../shared/events/systemEvents.ts";
 import { loadGpuModel } from "../../shared/gpu/loadModel.ts";
 import { LogDigest } from "../../shared/log/digest.ts";
-import { digestOfLogLines, JsonlLogReader } from "../../shared/log/jsonlLog.ts";
+import { JsonlLogReader } from "../../shared/log/jsonlLog.ts";
 import type { LogHeader } from "../../shared/log/logFormat.ts";
 import { attribute } from "./attribution.ts";
 import { AUDIT_FORMAT_VERSION, runOf, type AuditFault, type AuditReport } from "./auditReport.ts";
@@ -151,7 +151,7 @@ export function auditLogFile(path: string): AuditReport {
     const audit = createAudit(reader.header, { digestLines: false });
     for (let l = reader.nextLogged(); l !== undefined; l = reader.nextLogged()) audit.push(l.event, l.line);
     // The reader digested the file's bytes as it read them; a file with blank lines is digested line by line.
-    return audit.finish(reader.eventsDigest() ?? digestOfLogLines(path));
+    return audit.finish(reader.digestOfRead());
   } finally {
     void reader.close();
   }

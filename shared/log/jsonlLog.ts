@@ -36,6 +36,8 @@ export class JsonlLogReader implements LogSource {
   private digestHex: string | undefined;
   /** Was an empty line skipped (then the file's bytes are more than its event lines)? */
   private blankLines = false;
+  /** Event lines returned so far (by `nextLogged` or `nextLine`). */
+  private eventLines = 0;
 
   constructor(readonly path: string, private readonly validate = true, opts: JsonlReadOptions = {}) {
     this.bytesDigest = opts.digest === true ? new FileEventsDigest() : undefined;
@@ -75,6 +77,7 @@ export class JsonlLogReader implements LogSource {
       this.blankLines = true;
       return this.nextLogged();
     }
+    this.eventLines++;
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -97,7 +100,10 @@ export class JsonlLogReader implements LogSource {
    */
   nextLine(): string | undefined {
     for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
-      if (line.length > 0) return line;
+      if (line.length > 0) {
+        this.eventLines++;
+        return line;
+      }
       this.blankLines = true;
     }
     return undefined;
@@ -112,6 +118,15 @@ export class JsonlLogReader implements LogSource {
   eventsDigest(): string | undefined {
     if (this.bytesDigest === undefined || !this.reader.done || this.reader.unterminated || this.blankLines) return undefined;
     return (this.digestHex ??= this.bytesDigest.hex());
+  }
+
+  /**
+   * The digest of the event lines returned so far: `eventsDigest` when it covers them (the whole
+   * file read), else those lines digested again from the file (`digestOfLogLines`) — a replay
+   * stopped by `--until` or a divergence, a file with blank lines.
+   */
+  digestOfRead(): string {
+    return this.eventsDigest() ?? digestOfLogLines(this.path, this.eventLines);
   }
 
   /** Events one by one, synchronously. */
