@@ -1,9 +1,12 @@
 import type { Envelope } from "../shared/events/envelope.ts";
+import { FileEventsDigest } from "../shared/log/digest.ts";
 import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
+import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
 import { streamLinesContaining } from "../shared/log/lineReader.ts";
 import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
-import { parseScenario } from "../shared/scenario/loadScenario.ts";
+import { parseScenario, type LoadedScenario } from "../shared/scenario/loadScenario.ts";
+import type { EventRegistry } from "../shared/events/registry.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { setUpSimulation } from "./embeddedRun.ts";
 
@@ -27,6 +30,12 @@ export interface ReplayResult {
   readonly digest: string;
   /** Actor states at the stop point (with `untilSeq`). */
   readonly states?: Readonly<Record<string, unknown>>;
+  /**
+   * How the re-run was held against the log: `digest` — the digest of every line it made equals
+   * the digest of the log's bytes, so the two are the same bytes; `lines` — line by line, which
+   * finds the first divergence (and is the way of `untilSeq`, and of a log the digests disagree on).
+   */
+  readonly comparedBy: "digest" | "lines";
 }
 
 /** Options of a replay. */
@@ -61,10 +70,10 @@ function recreatedInput(bytes: Buffer, start: number, end: number): boolean {
  * re-creates itself). Found by a byte search for the canonical `"cause":null` every input carries,
  * so the other lines are never decoded; each candidate is parsed and checked.
  */
-function collectOutsideInputs(path: string, hosted: ReadonlySet<string>): Envelope[] {
+function collectOutsideInputs(path: string, hosted: ReadonlySet<string>, tap?: (bytes: Uint8Array) => void): Envelope[] {
   const inputs: Envelope[] = [];
   // The scenario's and the runtime's own inputs (most candidates) are told by their id's bytes: never decoded.
-  for (const line of streamLinesContaining(path, `"cause":null`, recreatedInput)) {
+  for (const line of streamLinesContaining(path, `"cause":null`, recreatedInput, tap)) {
     const e = JSON.parse(line) as Partial<Envelope>;
     if (e.cause !== null || typeof e.id !== "string" || typeof e.source !== "string") continue;
     if (e.source === INPUT_SOURCES.scenario || e.source === INPUT_SOURCES.runtime || hosted.has(e.source)) continue;
@@ -111,18 +120,60 @@ class ComparingSink implements LogSink {
 /**
  * Re-run a logged run from its own inputs — the scenario text, seed and model in its header, and
  * any injected events — and compare every event with the log, byte for byte, streaming both.
+ *
+ * Two ways, one verdict. Without `untilSeq`, the re-run's lines are first only digested, as the
+ * embedded runtime digests its log, while one read of the log both finds its outside inputs and
+ * digests its bytes: equal SHA-256 digests mean the log holds exactly the lines the re-run made
+ * (canonical lines hold no raw newline), and no log line is decoded at all. If they differ — the
+ * log diverges, is cut short, runs long, or is laid out otherwise (blank lines, no final newline) —
+ * the run is replayed again line by line, which names the first differing event: a log that does
+ * not match costs two re-runs, one that matches costs neither the decoding nor the comparison of a
+ * line.
  */
 export async function replayLog(path: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const registry = createCatalogue();
+  const headerReader = new JsonlLogReader(path, true);
+  const header = headerReader.header;
+  await headerReader.close();
+  const scenario = parseScenario(header.scenario.text, `${path} (header scenario ${header.scenario.file})`, registry);
+  const loaded: LoadedScenario = { file: header.scenario.file, text: header.scenario.text, scenario };
+  if (opts.untilSeq === undefined) {
+    const byDigest = await replayByDigest(path, header, loaded, registry, opts);
+    if (byDigest.result !== undefined) return byDigest.result;
+    return replayByLines(path, loaded, registry, opts, byDigest.inputs);
+  }
+  return replayByLines(path, loaded, registry, opts);
+}
+
+/**
+ * The re-run digested (no line kept, none compared) against the digest of the log's bytes, taken
+ * in the same read that finds the outside inputs. A result when the two agree; else the inputs
+ * found, for the line-by-line replay that follows.
+ */
+async function replayByDigest(path: string, header: LogHeader, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<{ result?: ReplayResult; inputs: Envelope[] }> {
+  const sink = new JsonlLogSink(undefined);
+  const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
+  const logged = new FileEventsDigest();
+  const inputs = collectOutsideInputs(path, new Set(sim.hosted().keys()), logged.feed);
+  for (const input of inputs) sim.replayInput(input);
+  sim.run({ untilNs: loaded.scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  // Closing the sink digests its last lines.
+  await sim.close();
+  const digest = logged.hex();
+  if (sink.digest.hex() !== digest) return { inputs };
+  return { result: { header, events: sink.digest.events, match: true, digest, comparedBy: "digest" }, inputs };
+}
+
+/** The re-run compared with the log line by line, stopping at the first difference or at `untilSeq`. */
+async function replayByLines(path: string, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions, known?: readonly Envelope[]): Promise<ReplayResult> {
   const reader = new JsonlLogReader(path, true, { digest: true });
   const header = reader.header;
-  const scenario = parseScenario(header.scenario.text, `${path} (header scenario ${header.scenario.file})`, registry);
   const sink = new ComparingSink(reader);
-  const sim = setUpSimulation({ loaded: { file: header.scenario.file, text: header.scenario.text, scenario }, seed: header.seed, sink, registry });
+  const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
   sink.onDiverge = () => sim.stop();
-  for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()))) sim.replayInput(input);
+  for (const input of known ?? collectOutsideInputs(path, new Set(sim.hosted().keys()))) sim.replayInput(input);
   const outcome = sim.run({
-    untilNs: scenario.duration,
+    untilNs: loaded.scenario.duration,
     ...(opts.untilSeq !== undefined ? { untilSeq: opts.untilSeq } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
@@ -140,5 +191,6 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
     ...(sink.divergence !== undefined ? { divergence: sink.divergence } : {}),
     digest,
     ...(opts.untilSeq !== undefined ? { states } : {}),
+    comparedBy: "lines",
   };
 }

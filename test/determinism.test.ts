@@ -2,10 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runEmbedded } from "../runtime/embeddedRun.ts";
+import { runEmbedded, setUpSimulation } from "../runtime/embeddedRun.ts";
 import { auditLogFile } from "../runtime/audit/audit.ts";
 import { replayLog } from "../runtime/replay.ts";
 import { LogDigest } from "../shared/log/digest.ts";
+import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
+import { MemoryTransport } from "../shared/bus/memoryTransport.ts";
+import { subjectOf } from "../shared/events/subjects.ts";
+import { INJECT_PATH } from "../shared/runtime/simulation.ts";
+import { queued } from "./support/liveInputs.ts";
 import { loadScenarioFile } from "../shared/scenario/loadScenario.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 
@@ -35,6 +40,29 @@ describe("determinism and replay of the embedded runtime", () => {
     expect(replay.match).toBe(true);
     expect(replay.events).toBe(run.events);
     expect(replay.digest).toBe(run.digest);
+    // a log as the runtime wrote it is held against the re-run by digest: no line of it is decoded
+    expect(replay.comparedBy).toBe("digest");
+  });
+
+  it("replays a log with outside inputs by digest, the inputs found in the same read of the log", async () => {
+    // given a live run's log holding a fault injected from outside (re-fed by replay, not re-created)
+    const registry = createCatalogue();
+    const loaded = boot();
+    const log = join(tmp(), "events.jsonl");
+    const sink = new JsonlLogSink(log);
+    const transport = new MemoryTransport();
+    const sim = setUpSimulation({ loaded, seed: 5, sink, registry, external: transport, acceptInputs: true });
+    transport.publish(subjectOf(sim.runId, INJECT_PATH), JSON.stringify({ type: "FaultInjected", payload: { fault: { kind: "dvfs-stuck", gpu: 0 } }, atNs: 200_000 }));
+    await transport.flush();
+    await queued(sim, 1);
+    sim.run({ untilNs: loaded.scenario.duration });
+    await sim.close();
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    expect(lines.some((l) => l.includes('"source":"injector"'))).toBe(true);
+    // when it is replayed
+    const replay = await replayLog(log);
+    // then the re-run, fed the input again, made the very bytes of the log
+    expect(replay).toMatchObject({ match: true, events: lines.length - 1, digest: sink.digest.hex(), comparedBy: "digest" });
   });
 
   it("reports the exact first divergence when one event in the log is altered", async () => {
@@ -51,8 +79,10 @@ describe("determinism and replay of the embedded runtime", () => {
     writeFileSync(tampered, lines.join("\n"));
     // when it is replayed
     const replay = await replayLog(tampered);
-    // then the replay names event #9, with the log's line and the recomputed one
+    // then the replay names event #9, with the log's line and the recomputed one (the digests
+    // disagreed, so the run was replayed again line by line)
     expect(replay.match).toBe(false);
+    expect(replay.comparedBy).toBe("lines");
     expect(replay.divergence).toEqual({ seq: 9, expected: altered, actual: original });
     expect(replay.events).toBe(9);
   });
@@ -98,6 +128,7 @@ describe("determinism and replay of the embedded runtime", () => {
     // then the blank lines change nothing, --until digests the five events read, and a
     // divergence digests the events up to and including the line that differs
     expect(whole.match).toBe(true);
+    expect(whole.comparedBy).toBe("lines");
     expect(whole.digest).toBe(run.digest);
     expect(auditLogFile(spaced).run.digest).toBe(run.digest);
     expect(auditLogFile(run.log).run.digest).toBe(run.digest);

@@ -42,7 +42,8 @@ export function formatReplay(r: ReplayResult, until: number | undefined): string
     lines.push(`    expected (log):    ${d.expected ?? "(log ends here)"}`);
     lines.push(`    actual (replay):   ${d.actual ?? "(replay ended here)"}`);
   } else {
-    lines.push(`  match: ${r.events} events identical${until !== undefined ? ` up to #${until}` : ""}`);
+    const how = r.comparedBy === "digest" ? "the digest of every replayed line equals the log's" : "compared line by line";
+    lines.push(`  match: ${r.events} events identical${until !== undefined ? ` up to #${until}` : ""} (${how})`);
     lines.push(`  digest: ${r.digest}`);
   }
   if (r.states !== undefined) {

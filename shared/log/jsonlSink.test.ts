@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -127,8 +127,9 @@ describe("JsonlLogSink", () => {
   it("writes lines encoded elsewhere exactly as it writes the events, digest included, blocks larger than a batch too", async () => {
     // given the same events, multi-byte and some larger than a batch, written one by one and as encoded blocks
     const events = Array.from({ length: 120 }, (_, i) => event(i, { note: "µs 🦀 ".repeat(1 + (i % 13) * (i % 40 === 0 ? 20_000 : 30)) }));
-    const one = new JsonlLogSink(join(tempDir(), "one.jsonl"));
-    const blocks = new JsonlLogSink(join(tempDir(), "blocks.jsonl"));
+    const [onePath, blocksPath] = [join(tempDir(), "one.jsonl"), join(tempDir(), "blocks.jsonl")];
+    const one = new JsonlLogSink(onePath);
+    const blocks = new JsonlLogSink(blocksPath);
     one.writeHeader(header);
     blocks.writeHeader(header);
     for (const e of events) one.append(e);
@@ -137,9 +138,26 @@ describe("JsonlLogSink", () => {
     await one.close();
     await blocks.close();
     // then both files are the same bytes, and both digests count the same events
-    expect(readFileSync(blocks.path).equals(readFileSync(one.path))).toBe(true);
+    expect(readFileSync(blocksPath).equals(readFileSync(onePath))).toBe(true);
     expect(blocks.digest.events).toBe(120);
     expect(blocks.digest.hex()).toBe(one.digest.hex());
+  });
+
+  it("without a path writes nothing and digests the lines it would have written", async () => {
+    // given a file sink and a sink without a path, both given the same events (some larger than a batch)
+    const dir = tempDir();
+    const events = Array.from({ length: 40 }, (_, i) => event(i, { note: "µs ".repeat(i % 10 === 0 ? 200_000 : 5) }));
+    const file = new JsonlLogSink(join(dir, "run.jsonl"));
+    const digestOnly = new JsonlLogSink(undefined);
+    for (const s of [file, digestOnly]) {
+      s.writeHeader(header);
+      for (const e of events) s.append(e);
+      await s.close();
+    }
+    // then the two digests agree, event count included, and the directory holds the one file
+    expect(digestOnly.digest.events).toBe(40);
+    expect(digestOnly.digest.hex()).toBe(file.digest.hex());
+    expect(readdirSync(dir)).toEqual(["run.jsonl"]);
   });
 
   it("closes only once; a second close is harmless", async () => {

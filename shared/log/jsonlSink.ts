@@ -13,7 +13,8 @@ const MAX_UTF8_PER_UNIT = 3;
 
 /**
  * The embedded runtime's log: JSON lines in a file, header first, written in batches and never held
- * in memory whole. `close` writes what is left.
+ * in memory whole. `close` writes what is left. Without a path nothing is written: the lines are
+ * only digested (a replay compares its re-run with a log by digest first, `runtime/replay.ts`).
  *
  * Each line is encoded as UTF-8 straight into one reused buffer as it is appended, and the batch's
  * bytes are hashed and written from that buffer. Holding line strings until a batch is joined made
@@ -21,7 +22,8 @@ const MAX_UTF8_PER_UNIT = 3;
  * (hash and write); this writes the same bytes with neither.
  */
 export class JsonlLogSink implements LogSink {
-  private readonly fd: number;
+  /** The file written, or undefined when the lines are only digested. */
+  private readonly fd: number | undefined;
   private buffer: Buffer = Buffer.allocUnsafe(2 * BATCH_BYTES);
   /** Bytes of `buffer` in use. */
   private used = 0;
@@ -33,7 +35,11 @@ export class JsonlLogSink implements LogSink {
   /** Digest of the event lines written, computed as they are written (complete after `close`). */
   readonly digest = new LogDigest();
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string | undefined) {
+    if (path === undefined) {
+      this.fd = undefined;
+      return;
+    }
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, "w");
   }
@@ -83,7 +89,7 @@ export class JsonlLogSink implements LogSink {
     if (this.used === 0) return;
     // The digest is over event lines only, hashed a block at a time (same bytes, same digest).
     this.digest.addBytes(this.buffer.subarray(this.headerBytes, this.used), this.lines);
-    writeAll(this.fd, this.buffer, this.used);
+    if (this.fd !== undefined) writeAll(this.fd, this.buffer, this.used);
     this.used = 0;
     this.headerBytes = 0;
     this.lines = 0;
@@ -92,7 +98,7 @@ export class JsonlLogSink implements LogSink {
   close(): Promise<void> {
     if (!this.closed) {
       this.flush();
-      closeSync(this.fd);
+      if (this.fd !== undefined) closeSync(this.fd);
       this.closed = true;
     }
     return Promise.resolve();

@@ -82,9 +82,10 @@ export type RawLineFilter = (bytes: Buffer, start: number, end: number) => boole
  * bytes chunk by chunk: no other line is decoded or split, so a pass over a 10-million-line log to
  * pick out its few outside inputs costs little more than reading it. Lines `skip` refuses by their
  * bytes are not decoded either. A generator: memory is one chunk and the current partial line,
- * however many lines match.
+ * however many lines match. `tap`, as `LineReader`'s, is given every byte of the file once, in
+ * order, as it is read (one pass both finds the lines and, say, hashes the file).
  */
-export function* streamLinesContaining(path: string, needle: string, skip?: RawLineFilter): Generator<string, void, undefined> {
+export function* streamLinesContaining(path: string, needle: string, skip?: RawLineFilter, tap?: (bytes: Uint8Array) => void): Generator<string, void, undefined> {
   const pattern = Buffer.from(needle, "utf8");
   const fd = openSync(path, "r");
   try {
@@ -94,6 +95,7 @@ export function* streamLinesContaining(path: string, needle: string, skip?: RawL
     for (;;) {
       if (kept === buf.length) buf = Buffer.concat([buf], 2 * buf.length); // a line longer than the buffer
       const n = readSync(fd, buf, kept, buf.length - kept, null);
+      if (n > 0) tap?.(buf.subarray(kept, kept + n));
       const eof = n === 0;
       const bytes = buf.subarray(0, kept + n);
       let from = 0;
