@@ -12,7 +12,8 @@
 //                               TEXT (e.g. "fleet, 16 GPUs, 4 whole"): one figure while profiling
 //
 // Only the run is timed (from the first delivered event to the end), not process start-up.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,8 @@ import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
 import { stopServices } from "../runtime/multiprocess/natsUp.ts";
 import { SupervisedService } from "../runtime/multiprocess/supervisor.ts";
 import { formatTable, ratioOf, type BenchResult } from "./measure.ts";
+
+const execFileAsync = promisify(execFile);
 
 /** One measured deployment: the fleet's GPUs and how many processes per service kind. */
 interface Deployment {
@@ -83,6 +86,25 @@ function embeddedRun(path: string, seed: number): { events: number; ms: number; 
   const log = join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl");
   const out = execFileSync(process.execPath, ["bin/run-ts.mjs", "bench/embeddedChild.ts", path, String(seed), log], { encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").pop() as string) as { events: number; ms: number; digest: string };
+}
+
+/**
+ * The machine's parallel ceiling: `copies` embedded runs of the same scenario started at once, each
+ * in its own process (one per core), their events/s summed, against one run alone. Two processes
+ * that never talk to each other are the most a deployment in several processes can get from the
+ * cores; on a 2-vCPU VM whose vCPUs share the host's caches and memory bandwidth this is well short
+ * of 2, and it bounds B5.
+ */
+async function parallelCeiling(path: string, seed: number, alone: { events: number; ms: number }, copies = 2): Promise<number> {
+  const runs = await Promise.all(
+    Array.from({ length: copies }, async () => {
+      const log = join(mkdtempSync(join(tmpdir(), "tyrsim-bench-par-")), "events.jsonl");
+      const { stdout } = await execFileAsync(process.execPath, ["bin/run-ts.mjs", "bench/embeddedChild.ts", path, String(seed), log], { encoding: "utf8", maxBuffer: 1 << 20 });
+      return JSON.parse(stdout.trim().split("\n").pop() as string) as { events: number; ms: number };
+    }),
+  );
+  const together = runs.reduce((sum, r) => sum + r.events / r.ms, 0);
+  return together / (alone.events / alone.ms);
 }
 
 /** `tyrsim up` in this process for one deployment; the run's events, wall time of the run itself, digest and processes. */
@@ -146,7 +168,12 @@ export async function multiprocessBench(
       };
       results.push(embedded, multi, ratioOf(`multi-process / embedded, ${workload}, ${d.label}`, multi, embedded));
       if (d.lookahead !== false) byDeployment.set(d.gpuProcesses !== undefined ? `${workload}/${d.gpus}/gpu${d.gpuProcesses}` : `${workload}/${d.gpus}/${d.shards}`, multi);
-      if (d.gpuProcesses !== undefined) byDeployment.set(`${workload}/${d.gpus}/embedded`, embedded);
+      if (d.gpuProcesses !== undefined) {
+        byDeployment.set(`${workload}/${d.gpus}/embedded`, embedded);
+        const ceiling = await parallelCeiling(path, seed, emb);
+        results.push({ name: `machine: 2 embedded runs at once / one alone, ${workload}, ${d.gpus} GPUs (the most several processes can gain)`, value: ceiling, unit: "ratio", note: "two independent processes, events/s summed" });
+        log(`bench:mp: ${workload}: two embedded runs side by side do ${ceiling.toFixed(2)}× the events/s of one alone`);
+      }
       log(`bench:mp: ${workload}, ${d.label}: ${multi.value.toFixed(0)} events/s (embedded ${embedded.value.toFixed(0)}), ${mp.processes} processes`);
     }
     for (const workload of ["frames", "fleet"]) {
