@@ -32,7 +32,7 @@ import { auditLogFile } from "../runtime/audit/audit.ts";
 import { createCatalogue } from "../services/catalogue.ts";
 import { bareDispatch, bareJsonlWrite, bareReadParse, loadEvents } from "./baselines.ts";
 import { measureMemory } from "./memory.ts";
-import { formatTable, gateFailures, rate, ratioOf, unmetTargets, type BenchResult } from "./measure.ts";
+import { formatTable, gateFailures, rate, ratesInTurns, ratioOf, unmetTargets, type BenchResult } from "./measure.ts";
 import { B2_VIRTUAL_SECONDS, scaledFrames, scaledScenario } from "./scaledScenario.ts";
 
 const quick = process.argv.includes("--quick");
@@ -64,33 +64,45 @@ async function throughBus(transport: Transport, events: readonly Envelope[]): Pr
   return events.length;
 }
 
-/** An embedded run of `loaded` into `out` (best of `repeat`: the first run also warms the JIT). */
-async function embedded(loaded: LoadedScenario, out: string, repeat: number): Promise<{ perSecond: number; ms: number; summary: RunSummary }> {
+/**
+ * A repeatable embedded run of `loaded` into `out`: each `run()` runs it again and returns its
+ * events; `summary()` is the latest run's, `fastestWallMs` the quickest run's wall time.
+ */
+function embeddedRuns(loaded: LoadedScenario, out: string): { run: () => Promise<number>; summary: () => RunSummary; fastestWallMs: () => number } {
   let summary: RunSummary | undefined;
-  let fastestWallMs = Number.POSITIVE_INFINITY;
-  const r = await rate(async () => {
-    const t0 = performance.now();
-    summary = await runEmbedded({ loaded, outDir: out });
-    fastestWallMs = Math.min(fastestWallMs, performance.now() - t0);
-    return summary.events;
-  }, repeat);
-  return { perSecond: r.perSecond, ms: fastestWallMs, summary: summary as RunSummary };
+  let fastest = Number.POSITIVE_INFINITY;
+  return {
+    run: async () => {
+      const t0 = performance.now();
+      summary = await runEmbedded({ loaded, outDir: out });
+      fastest = Math.min(fastest, performance.now() - t0);
+      return summary.events;
+    },
+    summary: () => summary as RunSummary,
+    fastestWallMs: () => fastest,
+  };
 }
+
+// Each ratio's two sides are timed in turns (`ratesInTurns`), the best of each kept: a slow spell
+// of this shared machine then slows both sides, not one. Quick mode takes more turns of its short
+// loads (the first also warms the JIT).
+const TURNS = quick ? 3 : 2;
 
 // B1 (power-cycle): the runtime's own cost. The power-cycle scenario through the embedded runtime
 // (XState power machines, every event logged as JSON lines with the running digest) against a bare
 // batched JSON-lines write of the very events it logged. Its log feeds the other figures.
 say(`power-cycle, ${LOG_EVENTS.toLocaleString("en-US")} events`);
-const cycle = await embedded(scaledScenario("scenarios/power-cycle.yaml", LOG_EVENTS, registry), join(dir, "run"), quick ? 2 : 1);
+const cycleRuns = embeddedRuns(scaledScenario("scenarios/power-cycle.yaml", LOG_EVENTS, registry), join(dir, "run"));
+const firstCycle = await rate(cycleRuns.run);
 const logPath = join(dir, "run", "events.jsonl");
 const events = loadEvents(logPath);
 const sample = events.slice(0, TRANSPORT_EVENTS);
+const b1 = await ratesInTurns({ run: cycleRuns.run, write: () => bareJsonlWrite(events, join(dir, "bare.jsonl")) }, TURNS, { run: firstCycle });
 
 // Baselines, measured now, on the same events: the floor every figure is compared against.
 const dispatch = add({ name: "baseline.dispatch", value: (await rate(() => bareDispatch(sample), 3)).perSecond, unit: "events/s", note: "bare in-process dispatch loop" });
-const jsonlWrite = add({ name: "baseline.jsonl-write", value: (await rate(() => bareJsonlWrite(events, join(dir, "bare.jsonl")), 3)).perSecond, unit: "events/s", note: "bare batched JSON-lines write of the run's events" });
-const readParse = add({ name: "baseline.read-parse", value: (await rate(() => bareReadParse(logPath), 3)).perSecond, unit: "events/s", note: "bare line read + JSON.parse of the run's log" });
-const embeddedCycle = add({ name: "embedded.power-cycle", value: cycle.perSecond, unit: "events/s", note: `${cycle.summary.events} events, every one logged` });
+const jsonlWrite = add({ name: "baseline.jsonl-write", value: b1.write.perSecond, unit: "events/s", note: "bare batched JSON-lines write of the run's events" });
+const embeddedCycle = add({ name: "embedded.power-cycle", value: b1.run.perSecond, unit: "events/s", note: `${cycleRuns.summary().events} events, every one logged` });
 // The same run with the log left out (a sink that keeps nothing): what the actors and the runtime
 // cost on their own, so the table shows how much of the embedded figure is the log.
 const unloggedLoad = scaledScenario("scenarios/power-cycle.yaml", LOG_EVENTS, registry);
@@ -108,26 +120,33 @@ const unlogged = add({
   note: "the same run, nothing logged",
 });
 
-// B3 (speed): replay re-runs the log's scenario and compares every line; audit streams the log
-// through every invariant. Both against a bare read + JSON.parse of the same log.
+// B3 (speed): replay re-runs the log's scenario and holds every line it makes against the log
+// (by digest, `runtime/replay.ts`); audit streams the log through every invariant. Both against a
+// bare read + JSON.parse of the same log, the three timed in turns.
 say("replay and audit");
-const replay = add({ name: "replay.power-cycle", value: (await rate(async () => (await replayLog(logPath)).events, quick ? 2 : 1)).perSecond, unit: "events/s", note: `${events.length} events` });
-const audit = add({ name: "audit.power-cycle", value: (await rate(() => auditLogFile(logPath).run.events, quick ? 2 : 1)).perSecond, unit: "events/s", note: `${events.length} events` });
+const b3 = await ratesInTurns({ replay: async () => (await replayLog(logPath)).events, audit: () => auditLogFile(logPath).run.events, readParse: () => bareReadParse(logPath) }, TURNS);
+const readParse = add({ name: "baseline.read-parse", value: b3.readParse.perSecond, unit: "events/s", note: "bare line read + JSON.parse of the run's log" });
+const replay = add({ name: "replay.power-cycle", value: b3.replay.perSecond, unit: "events/s", note: `${events.length} events` });
+const audit = add({ name: "audit.power-cycle", value: b3.audit.perSecond, unit: "events/s", note: `${events.length} events` });
 
 // B1/B2 (frames): the whole stack — probe, firmware, two clients submitting frames at 60 fps — on
 // the embedded runtime, against a bare JSON-lines write of its own events; and its virtual time
 // against the wall time it took. Full mode runs the issue's B2 load, 60 s of virtual time (about
-// 680,000 events, long enough that the JIT's warm-up is a small part of it); quick mode runs
-// frames-short twice and keeps the faster (the first run warms the JIT).
+// 680,000 events, long enough that the JIT's warm-up is a small part of it) twice, in turns with
+// the bare write; quick mode runs frames-short four times (the first runs warm the JIT). The best
+// of each is kept; B2's wall time is the quickest run's.
 let framesRun: BenchResult | undefined;
 let framesWrite: BenchResult | undefined;
 if (FRAMES_FILE !== undefined) {
   const text = readFileSync(FRAMES_FILE, "utf8");
   const loaded = FRAMES_SECONDS === undefined ? { file: FRAMES_FILE, text, scenario: parseScenario(text, FRAMES_FILE, registry) } : scaledFrames(FRAMES_FILE, FRAMES_SECONDS, registry);
   say(`${FRAMES_FILE}${FRAMES_SECONDS === undefined ? "" : `, stretched to ${FRAMES_SECONDS} s of frames`}`);
-  const frames = await embedded(loaded, join(dir, "frames"), quick ? 2 : 1);
-  const framesEvents = loadEvents(frames.summary.log);
-  framesWrite = add({ name: "baseline.jsonl-write.frames", value: (await rate(() => bareJsonlWrite(framesEvents, join(dir, "bare-frames.jsonl")), 3)).perSecond, unit: "events/s", note: "bare batched JSON-lines write of the frames run's events" });
+  const framesRuns = embeddedRuns(loaded, join(dir, "frames"));
+  const firstFrames = await rate(framesRuns.run);
+  const framesEvents = loadEvents(framesRuns.summary().log);
+  const b1Frames = await ratesInTurns({ run: framesRuns.run, write: () => bareJsonlWrite(framesEvents, join(dir, "bare-frames.jsonl")) }, quick ? TURNS : 1, { run: firstFrames });
+  const frames = { perSecond: b1Frames.run.perSecond, ms: framesRuns.fastestWallMs(), summary: framesRuns.summary() };
+  framesWrite = add({ name: "baseline.jsonl-write.frames", value: b1Frames.write.perSecond, unit: "events/s", note: "bare batched JSON-lines write of the frames run's events" });
   framesRun = add({ name: "embedded.frames", value: frames.perSecond, unit: "events/s", note: `${loaded.scenario.name}: ${frames.summary.events} events` });
   const dropped = frames.summary.rejected + frames.summary.actorFailures;
   add({ name: "frames.dropped", value: dropped, unit: "events", limit: 0, gated: true, note: "MessageRejected + ActorHandlerFailed (must be 0)" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTable, gateFailures, ratioOf, unmetTargets, type BenchResult } from "./measure.ts";
+import { formatTable, gateFailures, ratesInTurns, ratioOf, unmetTargets, type BenchResult } from "./measure.ts";
 
 const figure = (name: string, value: number): BenchResult => ({ name, value, unit: "events/s" });
 
@@ -50,5 +50,39 @@ describe("the benchmark gate", () => {
     const table = formatTable([figure("write", 100_000), ratioOf("ratio.x", figure("embedded", 60_000), figure("write", 100_000), { value: 0.5, gated: false })]);
     expect(table).toContain("100,000");
     expect(table).toMatch(/ratio\.x\s+0\.600\s+ratio\s+embedded \/ write\s+≥ 0\.5 \(not gated\)/);
+  });
+});
+
+/** Burn about `ms` of CPU (a measured figure that costs what it is told). */
+function burn(ms: number): number {
+  const t0 = performance.now();
+  let x = 0;
+  while (performance.now() - t0 < ms) x++;
+  return x;
+}
+
+describe("figures timed in turns", () => {
+  it("times each figure once per turn, in turns, and keeps each one's best turn", async () => {
+    // given two figures whose cost changes from turn to turn (a machine that slows, then speeds up)
+    const calls: string[] = [];
+    const costs = { a: [40, 5, 20], b: [5, 30, 10] };
+    const figure = (k: "a" | "b") => () => {
+      burn(costs[k][calls.filter((c) => c === k).length] as number);
+      calls.push(k);
+      return 1000;
+    };
+    // when they are timed in three turns
+    const best = await ratesInTurns({ a: figure("a"), b: figure("b") }, 3);
+    // then they ran a, b, a, b, a, b, and each figure is its cheapest turn's (5 ms: about 200,000 events/s)
+    expect(calls).toEqual(["a", "b", "a", "b", "a", "b"]);
+    expect(best.a.cpuMs).toBeLessThan(15);
+    expect(best.b.cpuMs).toBeLessThan(15);
+    expect(best.a.events).toBe(1000);
+  });
+
+  it("counts a figure measured before the turns as one of its turns", async () => {
+    const seed = { events: 10, ms: 1, cpuMs: 1, perSecond: 10_000 };
+    const best = await ratesInTurns({ slow: () => (burn(20), 10) }, 1, { slow: seed });
+    expect(best.slow).toBe(seed);
   });
 });

@@ -60,6 +60,25 @@ export async function rate(fn: () => number | Promise<number>, repeat = 1): Prom
   return best;
 }
 
+/**
+ * Time several figures in turns — each once, then each again, `rounds` times — and keep each one's
+ * best (by CPU time, as `rate`). The two sides of a ratio measured back to back can fall in
+ * different spells of a shared machine (a slow minute halves one of them); taken in turns, a slow
+ * spell hits every side alike, and the best of each is what the code costs. `seed` gives a figure
+ * measured already (a first run that also made the inputs of the others) to count as one of its turns.
+ */
+export async function ratesInTurns<K extends string>(fns: Readonly<Record<K, () => number | Promise<number>>>, rounds: number, seed: Partial<Record<K, Timed>> = {}): Promise<Record<K, Timed>> {
+  const best = { ...seed } as Record<K, Timed>;
+  for (let i = 0; i < rounds; i++) {
+    for (const key of Object.keys(fns) as K[]) {
+      const t = await rate(fns[key], 1);
+      const sofar = best[key] as Timed | undefined;
+      if (sofar === undefined || t.perSecond > sofar.perSecond) best[key] = t;
+    }
+  }
+  return best;
+}
+
 /** A ratio result between two named figures of the same run. */
 export function ratioOf(
   name: string,
