@@ -2,6 +2,7 @@ import { connect, type Msg, type NatsConnection, type Status } from "@nats-io/tr
 import { Observable, Subject } from "rxjs";
 import { isValidPattern, isValidSubject } from "../events/subjects.ts";
 import { ReplyInbox } from "./natsReplyInbox.ts";
+import { closeNats } from "./natsClose.ts";
 import {
   InvalidSubjectError,
   type RequestOptions,
@@ -151,7 +152,7 @@ export class NatsTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (!this.connection.isClosed()) await this.connection.close();
+    if (!this.connection.isClosed()) await closeNats(this.connection);
   }
 }
 

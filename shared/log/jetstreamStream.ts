@@ -12,6 +12,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { InvalidSubjectError } from "../bus/transport.ts";
 import { NatsConnectError, natsEnvCredentials } from "../bus/natsTransport.ts";
 import { isValidSubject } from "../events/subjects.ts";
+import { closeNats } from "../bus/natsClose.ts";
 
 /** The one JetStream stream holding every run's log. */
 export const LOG_STREAM = "TYRSIM_LOG";
@@ -114,11 +115,11 @@ export async function openLogConnection(target: NatsConnection | string, name: s
       nc,
       jsm: await jetstreamManager(nc),
       release: async () => {
-        if (owned && !nc.isClosed()) await nc.close();
+        if (owned && !nc.isClosed()) await closeNats(nc);
       },
     };
   } catch (e) {
-    if (owned) await nc.close();
+    if (owned) await closeNats(nc);
     throw e;
   }
 }
