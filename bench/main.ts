@@ -217,7 +217,7 @@ if (nats !== undefined) add(ratioOf("ratio.nats/dispatch", nats, dispatch));
 add(ratioOf("ratio.embedded/jsonl-write", embeddedCycle, jsonlWrite, { value: 0.5, gated: true, floor: 0.24 }));
 add(ratioOf("ratio.embedded/unlogged", embeddedCycle, unlogged));
 if (framesRun !== undefined && framesWrite !== undefined) add(ratioOf("ratio.embedded.frames/jsonl-write", framesRun, framesWrite, { value: 0.5, gated: true, floor: 0.04 }));
-add(ratioOf("ratio.replay/read-parse", replay, readParse, { value: 0.5, gated: true, floor: 0.34 }));
+add(ratioOf("ratio.replay/read-parse", replay, readParse, { value: 0.5, gated: true, floor: 0.28 }));
 add(ratioOf("ratio.audit/read-parse", audit, readParse, { value: 0.5, gated: true }));
 add(ratioOf("ratio.coordinator/embedded", coordinated, embeddedCycle));
 
