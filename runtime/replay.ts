@@ -43,6 +43,11 @@ export interface ReplayOptions {
   /** Stop after the event with this sequence number and report the actors' states there. */
   readonly untilSeq?: number;
   readonly onProgress?: (timeNs: number, events: number) => void;
+  /**
+   * Called when the digests disagree and the run is replayed again, line by line, to find the
+   * first divergence: progress starts over (a progress bar should say so).
+   */
+  readonly onComparingLines?: () => void;
 }
 
 /** The starts of the canonical lines of inputs the replay re-creates itself (scenario steps, `RunEnded`), as bytes: `{"id":"<source>:` then digits and a quote. */
@@ -140,6 +145,7 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
   if (opts.untilSeq === undefined) {
     const byDigest = await replayByDigest(path, header, loaded, registry, opts);
     if (byDigest.result !== undefined) return byDigest.result;
+    opts.onComparingLines?.();
     return replayByLines(path, loaded, registry, opts, byDigest.inputs);
   }
   return replayByLines(path, loaded, registry, opts);

@@ -36,12 +36,15 @@ describe("determinism and replay of the embedded runtime", () => {
 
   it("replays a log to a match with the same digest", async () => {
     const run = await runEmbedded({ loaded: boot(), seed: 5, outDir: tmp() });
-    const replay = await replayLog(run.log);
+    let secondPasses = 0;
+    const replay = await replayLog(run.log, { onComparingLines: () => secondPasses++ });
     expect(replay.match).toBe(true);
     expect(replay.events).toBe(run.events);
     expect(replay.digest).toBe(run.digest);
-    // a log as the runtime wrote it is held against the re-run by digest: no line of it is decoded
+    // a log as the runtime wrote it is held against the re-run by digest: no line of it is decoded,
+    // and the run is not replayed a second time
     expect(replay.comparedBy).toBe("digest");
+    expect(secondPasses).toBe(0);
   });
 
   it("replays a log with outside inputs by digest, the inputs found in the same read of the log", async () => {
@@ -78,11 +81,13 @@ describe("determinism and replay of the embedded runtime", () => {
     const tampered = join(tmp(), "tampered.jsonl");
     writeFileSync(tampered, lines.join("\n"));
     // when it is replayed
-    const replay = await replayLog(tampered);
+    let secondPasses = 0;
+    const replay = await replayLog(tampered, { onComparingLines: () => secondPasses++ });
     // then the replay names event #9, with the log's line and the recomputed one (the digests
     // disagreed, so the run was replayed again line by line)
     expect(replay.match).toBe(false);
     expect(replay.comparedBy).toBe("lines");
+    expect(secondPasses).toBe(1);
     expect(replay.divergence).toEqual({ seq: 9, expected: altered, actual: original });
     expect(replay.events).toBe(9);
   });

@@ -16,10 +16,15 @@ export interface ReplayCommandOptions {
  */
 export async function replayCommand(path: string, opts: ReplayCommandOptions): Promise<number> {
   const durationNs = peekDuration(path);
-  const progress = createProgress("replay", durationNs);
+  let progress = createProgress("replay", durationNs);
   const result = await replayLog(path, {
     ...(opts.until !== undefined ? { untilSeq: opts.until } : {}),
     onProgress: (t, n) => progress.update(t, n),
+    // The digests disagree: the run is replayed again, line by line, to find where.
+    onComparingLines: () => {
+      progress.stop();
+      progress = createProgress("replay, finding the first divergence", durationNs);
+    },
   });
   progress.stop();
   process.stdout.write(opts.json === true ? JSON.stringify(result, null, 2) + "\n" : formatReplay(result, opts.until));
