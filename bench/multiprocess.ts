@@ -79,12 +79,19 @@ function framesOf(gpus: number, frames: number): { loaded: LoadedScenario; path:
 /**
  * The embedded runtime on the same scenario and seed, its log written as `tyrsim run` writes it,
  * in a fresh process (`embeddedChild.ts`): as cold as the service processes, whatever ran before
- * in this one. Only the run is timed.
+ * in this one. Only the run is timed; the quicker of `tries` such processes is kept (one slow spell
+ * of the shared machine halved a single one, which made the multi-process side look twice as good).
  */
-function embeddedRun(path: string, seed: number): { events: number; ms: number; digest: string } {
-  const log = join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl");
-  const out = execFileSync(process.execPath, ["bin/run-ts.mjs", "bench/embeddedChild.ts", path, String(seed), log], { encoding: "utf8", maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split("\n").pop() as string) as { events: number; ms: number; digest: string };
+function embeddedRun(path: string, seed: number, tries = 2): { events: number; ms: number; digest: string } {
+  let best: { events: number; ms: number; digest: string } | undefined;
+  for (let i = 0; i < tries; i++) {
+    const log = join(mkdtempSync(join(tmpdir(), "tyrsim-bench-emb-")), "events.jsonl");
+    const out = execFileSync(process.execPath, ["bin/run-ts.mjs", "bench/embeddedChild.ts", path, String(seed), log], { encoding: "utf8", maxBuffer: 1 << 20 });
+    const run = JSON.parse(out.trim().split("\n").pop() as string) as { events: number; ms: number; digest: string };
+    if (best !== undefined && run.digest !== best.digest) throw new Error(`embedded runs of ${path} gave two digests: ${best.digest} and ${run.digest}`);
+    if (best === undefined || run.ms < best.ms) best = run;
+  }
+  return best as { events: number; ms: number; digest: string };
 }
 
 /**
