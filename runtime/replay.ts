@@ -144,40 +144,40 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
   const loaded: LoadedScenario = { file: header.scenario.file, text: header.scenario.text, scenario };
   if (opts.untilSeq === undefined) {
     const byDigest = await replayByDigest(path, header, loaded, registry, opts);
-    if (byDigest.result !== undefined) return byDigest.result;
+    if (byDigest !== undefined) return byDigest;
     opts.onComparingLines?.();
-    return replayByLines(path, loaded, registry, opts, byDigest.inputs);
   }
   return replayByLines(path, loaded, registry, opts);
 }
 
 /**
  * The re-run digested (no line kept, none compared) against the digest of the log's bytes, taken
- * in the same read that finds the outside inputs. A result when the two agree; else the inputs
- * found, for the line-by-line replay that follows.
+ * in the same read that finds the outside inputs: the result when the two agree, else undefined.
  */
-async function replayByDigest(path: string, header: LogHeader, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<{ result?: ReplayResult; inputs: Envelope[] }> {
+async function replayByDigest(path: string, header: LogHeader, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<ReplayResult | undefined> {
   const sink = new JsonlLogSink(undefined);
   const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
   const logged = new FileEventsDigest();
-  const inputs = collectOutsideInputs(path, new Set(sim.hosted().keys()), logged.feed);
-  for (const input of inputs) sim.replayInput(input);
+  for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()), logged.feed)) sim.replayInput(input);
   sim.run({ untilNs: loaded.scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   // Closing the sink digests its last lines.
   await sim.close();
   const digest = logged.hex();
-  if (sink.digest.hex() !== digest) return { inputs };
-  return { result: { header, events: sink.digest.events, match: true, digest, comparedBy: "digest" }, inputs };
+  return sink.digest.hex() === digest ? { header, events: sink.digest.events, match: true, digest, comparedBy: "digest" } : undefined;
 }
 
-/** The re-run compared with the log line by line, stopping at the first difference or at `untilSeq`. */
-async function replayByLines(path: string, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions, known?: readonly Envelope[]): Promise<ReplayResult> {
+/**
+ * The re-run compared with the log line by line, stopping at the first difference or at `untilSeq`.
+ * Its outside inputs are read from the log again, not taken over from a digest pass before it: a
+ * run that went wrong must not be fed objects an actor of that run may have touched.
+ */
+async function replayByLines(path: string, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<ReplayResult> {
   const reader = new JsonlLogReader(path, true, { digest: true });
   const header = reader.header;
   const sink = new ComparingSink(reader);
   const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
   sink.onDiverge = () => sim.stop();
-  for (const input of known ?? collectOutsideInputs(path, new Set(sim.hosted().keys()))) sim.replayInput(input);
+  for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()))) sim.replayInput(input);
   const outcome = sim.run({
     untilNs: loaded.scenario.duration,
     ...(opts.untilSeq !== undefined ? { untilSeq: opts.untilSeq } : {}),
