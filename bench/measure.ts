@@ -45,7 +45,8 @@ export interface Timed {
 /**
  * A full garbage collection, so that every timed figure starts from a clean heap: timed in turns, a
  * bare loop would otherwise pay for collecting what the simulation run before it left behind (the
- * bare write measured at two thirds of its speed that way), and a ratio would flatter the runtime.
+ * bare write measured at under three quarters of its speed that way), and a ratio would flatter
+ * the runtime.
  */
 const collectGarbage: () => void = (() => {
   setFlagsFromString("--expose-gc");

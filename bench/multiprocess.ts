@@ -2,7 +2,8 @@
 // processes over a private NATS server, the log also in JetStream — on the frames scenario (a game
 // client on every GPU) and the fleet scenario (power cycles) with 1, 4 and 16 GPUs — one process per actor kind (sharded), or whole-GPU
 // processes (B5) — each as a ratio to the embedded runtime on the same scenario and seed (digests must
-// be identical, or the figure is refused), and 16 GPUs over 4 service shards against one.
+// be identical, or the figure is refused), and 16 GPUs over 4 service shards against one. Beside
+// B5, the machine's parallel ceiling: two embedded runs at once, each its own process, against one.
 //
 //   npm run bench:mp            writes bench/results-mp.json and prints the table (frames and fleet)
 //   npm run bench:mp -- --own16 also 16 GPUs with every actor its own process (16 shards: ~150 processes)
@@ -26,7 +27,6 @@ import { runCoordinated } from "../runtime/multiprocess/natsRun.ts";
 import { stopServices } from "../runtime/multiprocess/natsUp.ts";
 import { SupervisedService } from "../runtime/multiprocess/supervisor.ts";
 import { formatTable, ratioOf, type BenchResult } from "./measure.ts";
-
 
 /** One measured deployment: the fleet's GPUs and how many processes per service kind. */
 interface Deployment {
