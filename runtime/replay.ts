@@ -2,6 +2,7 @@ import type { Envelope } from "../shared/events/envelope.ts";
 import { FileEventsDigest } from "../shared/log/digest.ts";
 import { JsonlLogReader } from "../shared/log/jsonlLog.ts";
 import { JsonlLogSink } from "../shared/log/jsonlSink.ts";
+import { LogBytesCursor } from "../shared/log/logBytesCursor.ts";
 import { streamLinesContaining } from "../shared/log/lineReader.ts";
 import { eventLine, type LogHeader, type LogSink } from "../shared/log/logFormat.ts";
 import { INPUT_SOURCES } from "../shared/runtime/simulation.ts";
@@ -31,11 +32,11 @@ export interface ReplayResult {
   /** Actor states at the stop point (with `untilSeq`). */
   readonly states?: Readonly<Record<string, unknown>>;
   /**
-   * How the re-run was held against the log: `digest` — the digest of every line it made equals
-   * the digest of the log's bytes, so the two are the same bytes; `lines` — line by line, which
-   * finds the first divergence (and is the way of `untilSeq`, and of a log the digests disagree on).
+   * How the re-run was held against the log: `bytes` — the bytes of every line it made against the
+   * log's, a batch at a time, nothing of the log decoded; `lines` — line by line, which names the
+   * first divergence (the way of `untilSeq`, and of a log whose bytes differ).
    */
-  readonly comparedBy: "digest" | "lines";
+  readonly comparedBy: "bytes" | "lines";
 }
 
 /** Options of a replay. */
@@ -44,10 +45,11 @@ export interface ReplayOptions {
   readonly untilSeq?: number;
   readonly onProgress?: (timeNs: number, events: number) => void;
   /**
-   * Called when the digests disagree and the run is replayed again, line by line, to find the
-   * first divergence: progress starts over (a progress bar should say so).
+   * Called when the log's bytes differ from the re-run's and the run is replayed again, line by
+   * line, to name the first divergence — with how many events the first pass re-made before it
+   * stopped. Progress starts over (a progress bar should say so).
    */
-  readonly onComparingLines?: () => void;
+  readonly onComparingLines?: (replayed: number) => void;
 }
 
 /** The starts of the canonical lines of inputs the replay re-creates itself (scenario steps, `RunEnded`), as bytes: `{"id":"<source>:` then digits and a quote. */
@@ -126,14 +128,12 @@ class ComparingSink implements LogSink {
  * Re-run a logged run from its own inputs — the scenario text, seed and model in its header, and
  * any injected events — and compare every event with the log, byte for byte, streaming both.
  *
- * Two ways, one verdict. Without `untilSeq`, the re-run's lines are first only digested, as the
- * embedded runtime digests its log, while one read of the log both finds its outside inputs and
- * digests its bytes: equal SHA-256 digests mean the log holds exactly the lines the re-run made
- * (canonical lines hold no raw newline), and no log line is decoded at all. If they differ — the
- * log diverges, is cut short, runs long, or is laid out otherwise (blank lines, no final newline) —
- * the run is replayed again line by line, which names the first differing event: a log that does
- * not match costs two re-runs, one that matches costs neither the decoding nor the comparison of a
- * line.
+ * Two ways, one verdict. Without `untilSeq`, the re-run's lines are first held against the log's
+ * bytes as they are made, a batch at a time (`LogBytesCursor`), after one read of the log has found
+ * its outside inputs and digested its bytes: no log line is decoded, split or compared as text. If
+ * the bytes differ — the log diverges, is cut short, runs long, or is laid out otherwise (blank
+ * lines, no final newline) — that pass stops there, and the run is replayed again line by line,
+ * which names the first differing event.
  */
 export async function replayLog(path: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const registry = createCatalogue();
@@ -143,27 +143,42 @@ export async function replayLog(path: string, opts: ReplayOptions = {}): Promise
   const scenario = parseScenario(header.scenario.text, `${path} (header scenario ${header.scenario.file})`, registry);
   const loaded: LoadedScenario = { file: header.scenario.file, text: header.scenario.text, scenario };
   if (opts.untilSeq === undefined) {
-    const byDigest = await replayByDigest(path, header, loaded, registry, opts);
-    if (byDigest !== undefined) return byDigest;
-    opts.onComparingLines?.();
+    const byBytes = await replayByBytes(path, header, loaded, registry, opts);
+    if (byBytes.result !== undefined) return byBytes.result;
+    opts.onComparingLines?.(byBytes.replayed);
   }
   return replayByLines(path, loaded, registry, opts);
 }
 
 /**
- * The re-run digested (no line kept, none compared) against the digest of the log's bytes, taken
- * in the same read that finds the outside inputs: the result when the two agree, else undefined.
+ * The re-run's lines, encoded as the embedded runtime encodes its log, held against the log's
+ * bytes batch by batch, stopping at the first batch that differs; the log's digest taken in the
+ * same read that finds its outside inputs. The result when every byte agrees, and how many events
+ * were re-made either way.
  */
-async function replayByDigest(path: string, header: LogHeader, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<ReplayResult | undefined> {
-  const sink = new JsonlLogSink(undefined);
-  const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
-  const logged = new FileEventsDigest();
-  for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()), logged.feed)) sim.replayInput(input);
-  sim.run({ untilNs: loaded.scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  // Closing the sink digests its last lines.
-  await sim.close();
-  const digest = logged.hex();
-  return sink.digest.hex() === digest ? { header, events: sink.digest.events, match: true, digest, comparedBy: "digest" } : undefined;
+async function replayByBytes(path: string, header: LogHeader, loaded: LoadedScenario, registry: EventRegistry, opts: ReplayOptions): Promise<{ result?: ReplayResult; replayed: number }> {
+  const log = new LogBytesCursor(path);
+  let same = true;
+  let stop = (): void => {};
+  const sink = new JsonlLogSink(undefined, (bytes) => {
+    if (same && !log.matches(bytes)) {
+      same = false;
+      stop();
+    }
+  });
+  try {
+    const sim = setUpSimulation({ loaded, seed: header.seed, sink, registry });
+    stop = () => sim.stop();
+    const logged = new FileEventsDigest();
+    for (const input of collectOutsideInputs(path, new Set(sim.hosted().keys()), logged.feed)) sim.replayInput(input);
+    const outcome = sim.run({ untilNs: loaded.scenario.duration, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    // Closing the sink holds its last lines against the log.
+    await sim.close();
+    if (!same || !log.atEnd()) return { replayed: outcome.events };
+    return { result: { header, events: outcome.events, match: true, digest: logged.hex(), comparedBy: "bytes" }, replayed: outcome.events };
+  } finally {
+    log.close();
+  }
 }
 
 /**

@@ -41,13 +41,13 @@ describe("determinism and replay of the embedded runtime", () => {
     expect(replay.match).toBe(true);
     expect(replay.events).toBe(run.events);
     expect(replay.digest).toBe(run.digest);
-    // a log as the runtime wrote it is held against the re-run by digest: no line of it is decoded,
+    // a log as the runtime wrote it is held against the re-run's bytes: no line of it is decoded,
     // and the run is not replayed a second time
-    expect(replay.comparedBy).toBe("digest");
+    expect(replay.comparedBy).toBe("bytes");
     expect(secondPasses).toBe(0);
   });
 
-  it("replays a log with outside inputs by digest, the inputs found in the same read of the log", async () => {
+  it("replays a log with outside inputs by its bytes, the inputs found in the read that digests the log", async () => {
     // given a live run's log holding a fault injected from outside (re-fed by replay, not re-created)
     const registry = createCatalogue();
     const loaded = boot();
@@ -65,7 +65,7 @@ describe("determinism and replay of the embedded runtime", () => {
     // when it is replayed
     const replay = await replayLog(log);
     // then the re-run, fed the input again, made the very bytes of the log
-    expect(replay).toMatchObject({ match: true, events: lines.length - 1, digest: sink.digest.hex(), comparedBy: "digest" });
+    expect(replay).toMatchObject({ match: true, events: lines.length - 1, digest: sink.digest.hex(), comparedBy: "bytes" });
   });
 
   it("reports the exact first divergence when one event in the log is altered", async () => {
@@ -83,13 +83,30 @@ describe("determinism and replay of the embedded runtime", () => {
     // when it is replayed
     let secondPasses = 0;
     const replay = await replayLog(tampered, { onComparingLines: () => secondPasses++ });
-    // then the replay names event #9, with the log's line and the recomputed one (the digests
-    // disagreed, so the run was replayed again line by line)
+    // then the replay names event #9, with the log's line and the recomputed one (the bytes
+    // differed, so the run was replayed again line by line)
     expect(replay.match).toBe(false);
     expect(replay.comparedBy).toBe("lines");
     expect(secondPasses).toBe(1);
     expect(replay.divergence).toEqual({ seq: 9, expected: altered, actual: original });
     expect(replay.events).toBe(9);
+  });
+
+  it("stops the first pass of a long log's replay at the batch where its bytes differ, not at the end", async () => {
+    // given a 120,000-event log whose event #9 is altered
+    const run = await runEmbedded({ loaded: loadScenarioFile("scenarios/power-cycle.yaml", createCatalogue()), seed: 5, outDir: tmp() });
+    expect(run.events).toBeGreaterThan(100_000);
+    const text = readFileSync(run.log, "utf8");
+    const at = text.indexOf('"seq":9,"timeNs":');
+    const tampered = join(tmp(), "tampered.jsonl");
+    writeFileSync(tampered, text.slice(0, at) + text.slice(at).replace(/"seq":9,"timeNs":(\d+)/, (_m, t: string) => `"seq":9,"timeNs":${Number(t) + 1}`));
+    // when it is replayed
+    let firstPass: number | undefined;
+    const replay = await replayLog(tampered, { onComparingLines: (n) => (firstPass = n) });
+    // then the byte pass gave up within its first batches, and the line pass named event #9
+    expect(firstPass).toBeGreaterThan(9);
+    expect(firstPass).toBeLessThan(5_000);
+    expect(replay.divergence?.seq).toBe(9);
   });
 
   it("reports a log that ends early or runs long as a divergence", async () => {

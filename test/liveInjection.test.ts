@@ -53,6 +53,6 @@ describe("faults injected into a live run", () => {
     const replay = await replayLog(join(out, "events.jsonl"));
     expect(replay.divergence).toBeUndefined();
     expect(replay.events).toBe(events.length);
-    expect(replay.comparedBy).toBe("digest");
+    expect(replay.comparedBy).toBe("bytes");
   }, 120_000);
 });

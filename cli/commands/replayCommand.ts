@@ -20,7 +20,7 @@ export async function replayCommand(path: string, opts: ReplayCommandOptions): P
   const result = await replayLog(path, {
     ...(opts.until !== undefined ? { untilSeq: opts.until } : {}),
     onProgress: (t, n) => progress.update(t, n),
-    // The digests disagree: the run is replayed again, line by line, to find where.
+    // The bytes differ: the run is replayed again, line by line, to find where.
     onComparingLines: () => {
       progress.stop();
       progress = createProgress("replay, finding the first divergence", durationNs);
@@ -47,7 +47,7 @@ export function formatReplay(r: ReplayResult, until: number | undefined): string
     lines.push(`    expected (log):    ${d.expected ?? "(log ends here)"}`);
     lines.push(`    actual (replay):   ${d.actual ?? "(replay ended here)"}`);
   } else {
-    const how = r.comparedBy === "digest" ? "the digest of every replayed line equals the log's" : "compared line by line";
+    const how = r.comparedBy === "bytes" ? "every replayed line's bytes against the log's" : "compared line by line";
     lines.push(`  match: ${r.events} events identical${until !== undefined ? ` up to #${until}` : ""} (${how})`);
     lines.push(`  digest: ${r.digest}`);
   }

@@ -160,6 +160,25 @@ describe("JsonlLogSink", () => {
     expect(readdirSync(dir)).toEqual(["run.jsonl"]);
   });
 
+  it("with a tap hands the tap every event line's bytes, in batches, instead of digesting them", async () => {
+    // given a file sink and a sink without a path whose event bytes go to a tap, given the same events
+    const path = join(tempDir(), "run.jsonl");
+    const events = Array.from({ length: 30 }, (_, i) => event(i, { note: "µs ".repeat(i % 10 === 0 ? 150_000 : 5) }));
+    const file = new JsonlLogSink(path);
+    const batches: Buffer[] = [];
+    const tapped = new JsonlLogSink(undefined, (bytes) => batches.push(Buffer.from(bytes)));
+    for (const s of [file, tapped]) {
+      s.writeHeader(header);
+      for (const e of events) s.append(e);
+      await s.close();
+    }
+    // then the tap got the file's bytes after its header, in more than one batch, and nothing was digested
+    const written = readFileSync(path);
+    expect(Buffer.concat(batches).equals(written.subarray(written.indexOf(0x0a) + 1))).toBe(true);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(tapped.digest.events).toBe(0);
+  });
+
   it("closes only once; a second close is harmless", async () => {
     const path = join(tempDir(), "run.jsonl");
     const sink = new JsonlLogSink(path);

@@ -13,8 +13,9 @@ const MAX_UTF8_PER_UNIT = 3;
 
 /**
  * The embedded runtime's log: JSON lines in a file, header first, written in batches and never held
- * in memory whole. `close` writes what is left. Without a path nothing is written: the lines are
- * only digested (a replay compares its re-run with a log by digest first, `runtime/replay.ts`).
+ * in memory whole. `close` writes what is left. Without a path nothing is written; with `tap`, each
+ * batch of event lines' bytes goes to it instead of to `digest` (a replay holds its re-run against
+ * the log's bytes that way, `runtime/replay.ts`).
  *
  * Each line is encoded as UTF-8 straight into one reused buffer as it is appended, and the batch's
  * bytes are hashed and written from that buffer. Holding line strings until a batch is joined made
@@ -35,7 +36,11 @@ export class JsonlLogSink implements LogSink {
   /** Digest of the event lines written, computed as they are written (complete after `close`). */
   readonly digest = new LogDigest();
 
-  constructor(readonly path: string | undefined) {
+  constructor(
+    readonly path: string | undefined,
+    /** Given each batch of event lines' bytes (header excluded, reused afterwards) in place of `digest`. */
+    private readonly tap?: (eventBytes: Uint8Array) => void,
+  ) {
     if (path === undefined) {
       this.fd = undefined;
       return;
@@ -88,7 +93,9 @@ export class JsonlLogSink implements LogSink {
   flush(): void {
     if (this.used === 0) return;
     // The digest is over event lines only, hashed a block at a time (same bytes, same digest).
-    this.digest.addBytes(this.buffer.subarray(this.headerBytes, this.used), this.lines);
+    const events = this.buffer.subarray(this.headerBytes, this.used);
+    if (this.tap !== undefined) this.tap(events);
+    else this.digest.addBytes(events, this.lines);
     if (this.fd !== undefined) writeAll(this.fd, this.buffer, this.used);
     this.used = 0;
     this.headerBytes = 0;
