@@ -23,7 +23,7 @@ const MAX_UTF8_PER_UNIT = 3;
  * (hash and write); this writes the same bytes with neither.
  */
 export class JsonlLogSink implements LogSink {
-  /** The file written, or undefined when the lines are only digested. */
+  /** The file written, or undefined when nothing is written (the lines only digested or tapped). */
   private readonly fd: number | undefined;
   private buffer: Buffer = Buffer.allocUnsafe(2 * BATCH_BYTES);
   /** Bytes of `buffer` in use. */
@@ -33,7 +33,7 @@ export class JsonlLogSink implements LogSink {
   /** Event lines in `buffer`. */
   private lines = 0;
   private closed = false;
-  /** Digest of the event lines written, computed as they are written (complete after `close`). */
+  /** Digest of the event lines written, computed as they are written (complete after `close`; left empty with a `tap`). */
   readonly digest = new LogDigest();
 
   constructor(
@@ -92,7 +92,7 @@ export class JsonlLogSink implements LogSink {
   /** Write buffered lines now. */
   flush(): void {
     if (this.used === 0) return;
-    // The digest is over event lines only, hashed a block at a time (same bytes, same digest).
+    // The digest (or the tap) takes event lines only, a block at a time (same bytes, same digest).
     const events = this.buffer.subarray(this.headerBytes, this.used);
     if (this.tap !== undefined) this.tap(events);
     else this.digest.addBytes(events, this.lines);
